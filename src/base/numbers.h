@@ -1,0 +1,29 @@
+// Strict decimal parsing of protocol tokens, as memcached's safe_strto*():
+// the whole token must be a number that fits, with no trailing garbage.
+#ifndef MEMCD_BASE_NUMBERS_H_
+#define MEMCD_BASE_NUMBERS_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace memcd {
+
+// Leading zeros and one leading '+' are accepted, as memcached's strtoul()
+// accepts them; whitespace anywhere and values that do not fit the type are
+// refused (memcached truncates 32-bit fields; we do not). On failure *out is
+// left untouched.
+// Unsigned: digits only, after the optional '+' (a leading '-' is refused,
+// never wrapped).
+bool ParseUint64(std::string_view s, uint64_t* out);
+bool ParseUint32(std::string_view s, uint32_t* out);
+// Signed: optional leading '-' (or '+'), then digits.
+bool ParseInt64(std::string_view s, int64_t* out);
+bool ParseInt32(std::string_view s, int32_t* out);
+
+// Writes `v` in decimal to buf (at least 20 bytes); returns the length.
+size_t FormatUint64(uint64_t v, char* buf);
+
+}  // namespace memcd
+
+#endif  // MEMCD_BASE_NUMBERS_H_

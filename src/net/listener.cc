@@ -1,0 +1,185 @@
+#include "net/listener.h"
+
+#include <arpa/inet.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <glog/logging.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "base/numbers.h"
+
+namespace memcd {
+
+bool ParseListenAddress(const std::string& spec, int default_port,
+                        ListenAddress* out, std::string* error) {
+  std::string host = spec;
+  std::string port;
+  if (!host.empty() && host[0] == '[') {
+    size_t close = host.find(']');
+    if (close == std::string::npos) {
+      *error = "bad listen address (missing ']'): " + spec;
+      return false;
+    }
+    std::string rest = host.substr(close + 1);
+    host = host.substr(1, close - 1);
+    if (!rest.empty()) {
+      if (rest[0] != ':') {
+        *error = "bad listen address: " + spec;
+        return false;
+      }
+      port = rest.substr(1);
+    }
+  } else if (std::count(host.begin(), host.end(), ':') == 1) {
+    size_t colon = host.find(':');
+    port = host.substr(colon + 1);
+    host = host.substr(0, colon);
+  }
+  out->host = host;
+  out->port = default_port;
+  if (!port.empty()) {
+    uint32_t p;
+    if (!ParseUint32(port, &p) || p > 65535) {
+      *error = "bad port in listen address: " + spec;
+      return false;
+    }
+    out->port = static_cast<int>(p);
+  }
+  return true;
+}
+
+Listener::Listener(event_base* base, AcceptFn on_accept)
+    : base_(base), on_accept_(std::move(on_accept)) {}
+
+Listener::~Listener() { Close(); }
+
+bool Listener::Open(const std::vector<ListenAddress>& addresses, int backlog,
+                    std::string* error) {
+  for (const ListenAddress& a : addresses) {
+    if (!Bind(a, backlog, error)) {
+      Close();
+      return false;
+    }
+  }
+  retry_timer_ = evtimer_new(base_, &Listener::OnRetry, this);
+  return retry_timer_ != nullptr;
+}
+
+bool Listener::Bind(const ListenAddress& address, int backlog,
+                    std::string* error) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_ADDRCONFIG;
+  std::string port = std::to_string(address.port);
+  addrinfo* result = nullptr;
+  const char* host = address.host.empty() ? nullptr : address.host.c_str();
+  int rc = getaddrinfo(host, port.c_str(), &hints, &result);
+  if (rc != 0) {
+    *error = "getaddrinfo(" + address.host + "): " + gai_strerror(rc);
+    return false;
+  }
+  int bound = 0;
+  bool in_use = false;  // a port in use is fatal, as in memcached
+  std::string last_error;
+  for (addrinfo* ai = result; ai != nullptr; ai = ai->ai_next) {
+    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+                    ai->ai_protocol);
+    if (fd < 0) {
+      last_error = strerror(errno);
+      continue;
+    }
+    int on = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+    if (ai->ai_family == AF_INET6) {
+      // Keep v4 on its own socket, as memcached does.
+      setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+    }
+    if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
+      int err = errno;
+      last_error = std::string("bind: ") + strerror(err);
+      close(fd);
+      if (err == EADDRINUSE) {
+        in_use = true;
+        break;
+      }
+      continue;
+    }
+    evconnlistener* l = evconnlistener_new(
+        base_, &Listener::OnAccept, this,
+        LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, backlog, fd);
+    if (l == nullptr) {
+      last_error = std::string("listen: ") + strerror(errno);
+      close(fd);
+      continue;
+    }
+    evconnlistener_set_error_cb(l, &Listener::OnError);
+    listeners_.push_back(l);
+    bound++;
+  }
+  freeaddrinfo(result);
+  if (bound == 0 || in_use) {
+    *error = "failed to listen on " +
+             (address.host.empty() ? std::string("*") : address.host) + ":" +
+             port + ": " + last_error;
+    return false;
+  }
+  return true;
+}
+
+void Listener::Close() {
+  for (evconnlistener* l : listeners_) evconnlistener_free(l);
+  listeners_.clear();
+  if (retry_timer_ != nullptr) {
+    event_free(retry_timer_);
+    retry_timer_ = nullptr;
+  }
+}
+
+std::vector<int> Listener::BoundPorts() const {
+  std::vector<int> ports;
+  for (evconnlistener* l : listeners_) {
+    sockaddr_storage ss{};
+    socklen_t len = sizeof(ss);
+    if (getsockname(evconnlistener_get_fd(l), reinterpret_cast<sockaddr*>(&ss), &len) != 0) {
+      continue;
+    }
+    if (ss.ss_family == AF_INET) {
+      ports.push_back(ntohs(reinterpret_cast<sockaddr_in*>(&ss)->sin_port));
+    } else if (ss.ss_family == AF_INET6) {
+      ports.push_back(ntohs(reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port));
+    }
+  }
+  return ports;
+}
+
+void Listener::OnAccept(evconnlistener* /*listener*/, int fd,
+                        struct sockaddr* /*addr*/, int /*socklen*/, void* arg) {
+  int on = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+  static_cast<Listener*>(arg)->on_accept_(fd);
+}
+
+void Listener::OnError(evconnlistener* /*listener*/, void* arg) {
+  // Typically EMFILE/ENFILE: stop accepting briefly instead of spinning.
+  auto* self = static_cast<Listener*>(arg);
+  LOG(WARNING) << "accept failed: " << strerror(errno) << "; pausing accepts";
+  for (evconnlistener* l : self->listeners_) evconnlistener_disable(l);
+  timeval delay{0, 100 * 1000};
+  evtimer_add(self->retry_timer_, &delay);
+}
+
+void Listener::OnRetry(int /*fd*/, short /*what*/, void* arg) {
+  for (evconnlistener* l : static_cast<Listener*>(arg)->listeners_) {
+    evconnlistener_enable(l);
+  }
+}
+
+}  // namespace memcd

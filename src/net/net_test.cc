@@ -1,0 +1,148 @@
+#include <arpa/inet.h>
+#include <event2/event.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <string>
+#include <thread>
+
+#include "gtest/gtest.h"
+#include "net/dispatcher.h"
+#include "net/listener.h"
+#include "net/read_buffer.h"
+#include "net/worker.h"
+
+namespace memcd {
+namespace {
+
+TEST(ReadBufferTest, KeepsUnconsumedBytesContiguous) {
+  ReadBuffer b(8);
+  size_t space;
+  char* p = b.PrepareWrite(9, &space);
+  ASSERT_GE(space, 9u);
+  memcpy(p, "get a\r\nge", 9);
+  b.Commit(9);
+  EXPECT_EQ(b.data(), "get a\r\nge");
+  b.Consume(7);
+  EXPECT_EQ(b.data(), "ge");
+  p = b.PrepareWrite(100, &space);
+  ASSERT_GE(space, 100u);
+  memcpy(p, "t b\r\n", 5);
+  b.Commit(5);
+  EXPECT_EQ(b.data(), "get b\r\n");
+  b.Consume(7);
+  EXPECT_TRUE(b.empty());
+  b.ShrinkIfIdle();
+  EXPECT_EQ(b.capacity(), 0u);
+}
+
+TEST(ListenAddressTest, ParsesMemcachedForms) {
+  struct Case {
+    const char* spec;
+    const char* host;
+    int port;
+  } cases[] = {
+      {"127.0.0.1", "127.0.0.1", 11211},
+      {"127.0.0.1:5000", "127.0.0.1", 5000},
+      {"[::1]:5001", "::1", 5001},
+      {"[::1]", "::1", 11211},
+      {"::1", "::1", 11211},
+      {"localhost", "localhost", 11211},
+  };
+  for (const Case& c : cases) {
+    ListenAddress a;
+    std::string error;
+    ASSERT_TRUE(ParseListenAddress(c.spec, 11211, &a, &error)) << c.spec;
+    EXPECT_EQ(a.host, c.host) << c.spec;
+    EXPECT_EQ(a.port, c.port) << c.spec;
+  }
+  ListenAddress a;
+  std::string error;
+  EXPECT_FALSE(ParseListenAddress("[::1", 1, &a, &error));
+  EXPECT_FALSE(ParseListenAddress("host:99999", 1, &a, &error));
+  EXPECT_FALSE(ParseListenAddress("host:abc", 1, &a, &error));
+}
+
+// Accepts on the main thread, dispatches round-robin to two workers, and
+// checks each worker sees its share on its own thread.
+TEST(DispatchTest, RoundRobinToWorkersAndLimit) {
+  std::atomic<int> seen[2] = {{0}, {0}};
+  std::atomic<int> closed{0};
+  Dispatcher* dispatcher_ptr = nullptr;
+  auto on_conn = [&](Worker* w, int fd) {
+    seen[w->id()]++;
+    close(fd);
+    closed++;
+  };
+  Worker w0(0, on_conn), w1(1, on_conn);
+  std::string error;
+  ASSERT_TRUE(w0.Init(&error)) << error;
+  ASSERT_TRUE(w1.Init(&error)) << error;
+  w0.Start();
+  w1.Start();
+  Dispatcher dispatcher({&w0, &w1}, 1000, "ERROR Too many open connections\r\n");
+  dispatcher_ptr = &dispatcher;
+
+  event_base* base = event_base_new();
+  Listener listener(base, [&](int fd) { dispatcher_ptr->Dispatch(fd); });
+  ASSERT_TRUE(listener.Open({{"127.0.0.1", 0}}, 16, &error)) << error;
+  ASSERT_EQ(listener.BoundPorts().size(), 1u);
+  int port = listener.BoundPorts()[0];
+
+  std::thread client([port] {
+    for (int i = 0; i < 4; i++) {
+      int fd = socket(AF_INET, SOCK_STREAM, 0);
+      sockaddr_in sa{};
+      sa.sin_family = AF_INET;
+      sa.sin_port = htons(port);
+      sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)), 0);
+      close(fd);
+    }
+  });
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (dispatcher.total_conns() < 4 && std::chrono::steady_clock::now() < deadline) {
+    event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  client.join();
+  while (closed.load() < 4 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  w0.Stop();
+  w1.Stop();
+  EXPECT_EQ(seen[0].load(), 2);
+  EXPECT_EQ(seen[1].load(), 2);
+  EXPECT_EQ(dispatcher.total_conns(), 4u);
+  listener.Close();
+  event_base_free(base);
+}
+
+TEST(DispatchTest, OverLimitConnectionsGetTheRejectLine) {
+  Worker w0(0, [](Worker*, int) {});  // keeps fds open: never closes them
+  std::string error;
+  ASSERT_TRUE(w0.Init(&error));
+  Dispatcher dispatcher({&w0}, 1, "ERROR Too many open connections\r\n");
+  int a[2], b[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, a), 0);
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, b), 0);
+  dispatcher.Dispatch(a[0]);  // accepted (queued; worker not started)
+  dispatcher.Dispatch(b[0]);  // over the limit
+  char buf[64] = {};
+  ssize_t n = read(b[1], buf, sizeof(buf));
+  EXPECT_EQ(std::string(buf, n > 0 ? n : 0), "ERROR Too many open connections\r\n");
+  EXPECT_EQ(read(b[1], buf, sizeof(buf)), 0);  // closed
+  EXPECT_EQ(dispatcher.rejected_conns(), 1u);
+  EXPECT_EQ(dispatcher.curr_conns(), 1u);
+  dispatcher.OnConnectionClosed();
+  EXPECT_EQ(dispatcher.curr_conns(), 0u);
+  close(a[1]);
+  close(b[1]);
+}
+
+}  // namespace
+}  // namespace memcd

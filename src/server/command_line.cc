@@ -1,0 +1,600 @@
+#include "server/command_line.h"
+
+#include <gflags/gflags.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "server/flags.h"
+
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION "unknown"
+#endif
+
+namespace memcd {
+namespace {
+
+enum class ArgKind { kNone, kRequired, kOptional };
+
+// One of memcached's options. The table below keeps memcached's -h order,
+// which is also the order of our usage text.
+struct OptionSpec {
+  char short_name;        // '\0' when memcached has no short form
+  const char* long_name;  // nullptr when memcached has no long form
+  ArgKind arg;            // kOptional only matters for the long form
+  const char* metavar;    // the value's placeholder in the usage text
+  const char* flag;       // the gflag it maps onto; nullptr if none
+  const char* help;       // usage text, or what it does when !supported
+  bool supported;         // false: refused as "not supported yet"
+};
+
+constexpr OptionSpec kOptions[] = {
+    {'p', "port", ArgKind::kRequired, "<num>", "port",
+     "TCP port to listen on, 0 = off (default: 11211)", true},
+    {'U', "udp-port", ArgKind::kRequired, "<num>", "udp_port",
+     "UDP port to listen on, 0 = off (default: 0)", true},
+    {'s', "unix-socket", ArgKind::kRequired, "<path>", "unix_socket",
+     "UNIX domain socket to listen on", true},
+    {'a', "unix-mask", ArgKind::kRequired, "<mask>", nullptr,
+     "UNIX socket access mask", false},
+    {'A', "enable-shutdown", ArgKind::kNone, "", nullptr,
+     "enable the shutdown command", false},
+    {'l', "listen", ArgKind::kRequired, "<addr>", "listen",
+     "address to listen on; repeat or comma separate (default: all)", true},
+    {'d', "daemon", ArgKind::kNone, "", nullptr, "daemonize", false},
+    {'r', "enable-coredumps", ArgKind::kNone, "", nullptr,
+     "maximize core dumps", false},
+    {'u', "user", ArgKind::kRequired, "<name>", "user",
+     "user to switch to when started as root", true},
+    {'m', "memory-limit", ArgKind::kRequired, "<MB>", "memory_limit",
+     "item memory in megabytes (default: 64)", true},
+    {'M', "disable-evictions", ArgKind::kNone, "", "disable_evictions",
+     "refuse to store when memory is full instead of evicting", true},
+    {'c', "conn-limit", ArgKind::kRequired, "<num>", "conn_limit",
+     "most simultaneous connections (default: 1024)", true},
+    {'k', "lock-memory", ArgKind::kNone, "", nullptr, "lock memory", false},
+    {'v', "verbose", ArgKind::kOptional, "<n>", "verbose",
+     "log errors; -vv also commands, -vvv also internal state", true},
+    {'h', "help", ArgKind::kNone, "", nullptr, "print this help and exit",
+     true},
+    {'i', "license", ArgKind::kNone, "", nullptr, "print the license", false},
+    {'V', "version", ArgKind::kNone, "", nullptr, "print the version and exit",
+     true},
+    {'P', "pidfile", ArgKind::kRequired, "<file>", nullptr, "write a pid file",
+     false},
+    {'f', "slab-growth-factor", ArgKind::kRequired, "<num>",
+     "slab_growth_factor",
+     "chunk size growth between slab classes, above 1 (default: 1.25)", true},
+    {'n', "slab-min-size", ArgKind::kRequired, "<bytes>", "slab_min_size",
+     "smallest chunk's room for key, value and flags (default: 48)", true},
+    {'L', "enable-largepages", ArgKind::kNone, "", nullptr,
+     "use large memory pages", false},
+    {'D', nullptr, ArgKind::kRequired, "<char>", nullptr,
+     "stats prefix delimiter", false},
+    {'t', "threads", ArgKind::kRequired, "<num>", "threads",
+     "worker threads (default: 4)", true},
+    {'R', "max-reqs-per-event", ArgKind::kRequired, "<num>",
+     "max_reqs_per_event",
+     "requests per connection before yielding to others (default: 20)", true},
+    {'C', "disable-cas", ArgKind::kNone, "", "disable_cas",
+     "do not keep CAS values", true},
+    {'b', "listen-backlog", ArgKind::kRequired, "<num>", "listen_backlog",
+     "connections queued before accept (default: 1024)", true},
+    {'B', "protocol", ArgKind::kRequired, "<name>", nullptr,
+     "protocol selection", false},
+    {'I', "max-item-size", ArgKind::kRequired, "<size>", "max_item_size",
+     "largest item, k or m suffix, 1k..1024m (default: 1m)", true},
+    {'S', "enable-sasl", ArgKind::kNone, "", nullptr, "SASL authentication",
+     false},
+    {'F', "disable-flush-all", ArgKind::kNone, "", nullptr, "disable flush_all",
+     false},
+    {'X', "disable-dumping", ArgKind::kNone, "", nullptr,
+     "disable cachedump and metadump", false},
+    {'W', "disable-watch", ArgKind::kNone, "", nullptr, "disable watch", false},
+    {'Y', "auth-file", ArgKind::kRequired, "<file>", nullptr,
+     "ASCII authentication", false},
+    {'e', "memory-file", ArgKind::kRequired, "<file>", nullptr,
+     "restartable memory file", false},
+    {'Z', "enable-ssl", ArgKind::kNone, "", nullptr, "TLS", false},
+    {'o', "extended", ArgKind::kRequired, "<list>", nullptr,
+     "comma separated key[=value] suboptions:", true},
+    {'N', "napi-ids", ArgKind::kRequired, "<num>", nullptr, "NAPI ids", false},
+};
+
+// memcached 1.6.18's -o suboptions other than hashpower (its own list plus
+// extstore's): tuning knobs, so an old command line still starts.
+constexpr char kIgnoredSuboptions[] =
+    "maxconns_fast no_hashexpand slab_reassign slab_automove "
+    "slab_automove_ratio slab_automove_window tail_repair_time hash_algorithm "
+    "lru_crawler lru_crawler_sleep lru_crawler_tocrawl lru_maintainer "
+    "hot_lru_pct warm_lru_pct hot_max_factor warm_max_factor temporary_ttl "
+    "idle_timeout watcher_logbuf_size worker_logbuf_size slab_sizes "
+    "slab_chunk_max track_sizes no_inline_ascii_resp modern no_modern "
+    "no_chunked_items no_slab_reassign no_slab_automove no_maxconns_fast "
+    "inline_ascii_resp no_lru_crawler no_lru_maintainer no_drop_privileges "
+    "drop_privileges resp_obj_mem_limit read_buf_mem_limit ssl_chain_cert "
+    "ssl_key ssl_verify_mode ssl_keyformat ssl_ciphers ssl_ca_cert "
+    "ssl_wbuf_size ssl_session_cache ssl_kernel_tls ssl_min_version "
+    "sock_cookie_id ext_path ext_page_size ext_wbuf_size ext_threads "
+    "ext_io_depth ext_item_size ext_item_age ext_low_ttl ext_recache_rate "
+    "ext_compact_under ext_drop_under ext_max_sleep ext_max_frag "
+    "ext_drop_unread slab_automove_freeratio";
+
+// gflags' own flags whose effect needs gflags' parser (help output, flag
+// files): setting them one by one would do nothing, or skip our checks.
+constexpr char kRefusedGflags[] =
+    "flagfile fromenv tryfromenv undefok helpfull helpshort helpon helpmatch "
+    "helppackage helpxml tab_completion_word tab_completion_columns";
+
+constexpr int kMinHashpower = 12;  // memcached's bounds for -o hashpower
+constexpr int kMaxHashpower = 32;
+constexpr uint64_t kMinItemSize = 1024;
+constexpr uint64_t kMaxItemSize = 1u << 30;
+constexpr int kThreadsWarning = 64;  // memcached warns above this
+
+// Whether `name` is one of the space separated words of `list`.
+bool InList(std::string_view list, std::string_view name) {
+  while (!list.empty()) {
+    size_t space = list.find(' ');
+    if (list.substr(0, space) == name) return true;
+    if (space == std::string_view::npos) break;
+    list.remove_prefix(space + 1);
+  }
+  return false;
+}
+
+void PrintUsage(FILE* out) {
+  std::fprintf(out,
+               "memcd %s, a memcached-compatible cache server\n"
+               "Usage: memcd [options]. Options take memcached's forms "
+               "(-m 64, --memory-limit=64)\nor their gflag's, named in "
+               "brackets (--memory_limit=64).\n",
+               PACKAGE_VERSION);
+  for (const OptionSpec& spec : kOptions) {
+    std::string left;
+    if (spec.short_name != '\0') left = std::string("-") + spec.short_name;
+    if (spec.long_name != nullptr) {
+      if (!left.empty()) left += ", ";
+      left += std::string("--") + spec.long_name;
+      if (spec.arg == ArgKind::kOptional) {
+        left += std::string("[=") + spec.metavar + "]";
+      } else if (spec.metavar[0] != '\0') {
+        left += std::string("=") + spec.metavar;
+      }
+    } else if (spec.metavar[0] != '\0') {
+      left += std::string(" ") + spec.metavar;
+    }
+    std::string right = spec.help;
+    if (!spec.supported) right += " (not supported yet)";
+    if (spec.flag != nullptr) right += std::string(" [--") + spec.flag + "]";
+    std::fprintf(out, "%-34s %s\n", left.c_str(), right.c_str());
+    if (spec.short_name == 'o') {
+      std::fprintf(out, "  %-32s %s\n  %-32s %s\n", "hashpower=<num>",
+                   "initial hash table size as a power of 2, 12..32 "
+                   "(default: 16) [--hashpower]",
+                   "(memcached's others)", "accepted with a warning, ignored");
+    }
+  }
+  std::fprintf(out, "%-34s %s\n", "--debug_time",
+               "memcd only: enable the debugtime command, for tests");
+  std::fprintf(out, "%-34s %s\n", "--v=<n>, --logtostderr, --log_dir=<dir>",
+               "glog's flags, and any other gflag as --name=value");
+}
+
+// Parses argv left to right, setting gflags as it goes.
+class Parser {
+ public:
+  Parser(int argc, char** argv) : argc_(argc), argv_(argv) {}
+  Parser(const Parser&) = delete;
+  Parser& operator=(const Parser&) = delete;
+
+  // On kExitUsage, error() says why.
+  CommandLineResult Run();
+  const std::string& error() const { return error_; }
+
+ private:
+  enum class Step { kNext, kExitSuccess, kFail };
+
+  Step ParseLong(std::string_view arg);
+  Step ParseShortBundle(std::string_view arg);
+  Step ParseGflag(std::string_view arg, const std::string& name,
+                  const char* value);
+  Step Apply(const OptionSpec& spec, const char* value,
+             const std::string& spelling);
+  Step ParseSuboptions(std::string_view list);
+  // `shown` is the value as the user wrote it, for the error message.
+  Step SetFlag(const char* flag, const std::string& value,
+               const std::string& spelling, std::string_view shown);
+  Step SetFlag(const char* flag, const std::string& value,
+               const std::string& spelling) {
+    return SetFlag(flag, value, spelling, value);
+  }
+  Step Fail(std::string message) {
+    error_ = std::move(message);
+    return Step::kFail;
+  }
+  // The argument after the current one, consumed; nullptr at the end.
+  const char* TakeNext() {
+    return index_ + 1 < argc_ ? argv_[++index_] : nullptr;
+  }
+
+  const int argc_;
+  char** const argv_;
+  int index_ = 1;
+  std::string error_;
+};
+
+CommandLineResult Parser::Run() {
+  for (; index_ < argc_; ++index_) {
+    std::string_view arg = argv_[index_];
+    Step step;
+    if (arg == "--") {
+      if (index_ + 1 < argc_) {
+        Fail("unexpected argument '" + std::string(argv_[index_ + 1]) + "'");
+        return CommandLineResult::kExitUsage;
+      }
+      break;
+    } else if (arg.size() > 2 && arg.substr(0, 2) == "--") {
+      step = ParseLong(arg);
+    } else if (arg.size() > 1 && arg[0] == '-') {
+      step = ParseShortBundle(arg);
+    } else {
+      step = Fail("unexpected argument '" + std::string(arg) + "'");
+    }
+    if (step == Step::kExitSuccess) return CommandLineResult::kExitSuccess;
+    if (step == Step::kFail) return CommandLineResult::kExitUsage;
+  }
+  return CommandLineResult::kRun;
+}
+
+Parser::Step Parser::ParseLong(std::string_view arg) {
+  std::string_view body = arg.substr(2);
+  size_t eq = body.find('=');
+  std::string name(body.substr(0, eq));
+  // A suffix of argv_[index_], hence NUL-terminated.
+  const char* value =
+      eq == std::string_view::npos ? nullptr : body.data() + eq + 1;
+  for (const OptionSpec& spec : kOptions) {
+    if (spec.long_name == nullptr || name != spec.long_name) continue;
+    std::string spelling = "--" + name;
+    if (spec.arg == ArgKind::kNone && value != nullptr) {
+      return Fail("option '" + spelling + "' doesn't allow an argument");
+    }
+    if (spec.arg == ArgKind::kRequired && value == nullptr) {
+      value = TakeNext();
+      if (value == nullptr) {
+        return Fail("option '" + spelling + "' requires an argument");
+      }
+    }
+    return Apply(spec, value, spelling);
+  }
+  return ParseGflag(arg, name, value);
+}
+
+Parser::Step Parser::ParseShortBundle(std::string_view arg) {
+  for (size_t i = 1; i < arg.size(); ++i) {
+    const char c = arg[i];
+    const OptionSpec* found = nullptr;
+    for (const OptionSpec& spec : kOptions) {
+      if (spec.short_name == c) found = &spec;
+    }
+    if (found == nullptr) {
+      return Fail(std::string("invalid option -- '") + c + "'");
+    }
+    const std::string spelling = std::string("-") + c;
+    if (found->arg != ArgKind::kRequired) {
+      Step step = Apply(*found, nullptr, spelling);
+      if (step != Step::kNext) return step;
+      continue;
+    }
+    // The value is the rest of this argument (-p11211) or the next one.
+    const char* value = i + 1 < arg.size() ? arg.data() + i + 1 : TakeNext();
+    if (value == nullptr) {
+      return Fail(std::string("option requires an argument -- '") + c + "'");
+    }
+    return Apply(*found, value, spelling);
+  }
+  return Step::kNext;
+}
+
+Parser::Step Parser::ParseGflag(std::string_view arg, const std::string& name,
+                                const char* value) {
+  std::string flag = name;
+  for (char& c : flag) {
+    if (c == '-') c = '_';
+  }
+  const std::string spelling = "--" + name;
+  gflags::CommandLineFlagInfo info;
+  bool negated = false;
+  if (!gflags::GetCommandLineFlagInfo(flag.c_str(), &info)) {
+    negated = flag.size() > 2 && flag.compare(0, 2, "no") == 0 &&
+              gflags::GetCommandLineFlagInfo(flag.c_str() + 2, &info) &&
+              info.type == "bool";
+    if (!negated) {
+      return Fail("unrecognized option '" + std::string(arg) + "'");
+    }
+  }
+  if (InList(kRefusedGflags, info.name)) {
+    return Fail("option '" + spelling + "' is not supported");
+  }
+  if (negated) {
+    if (value != nullptr) {
+      return Fail("option '" + spelling + "' doesn't allow an argument");
+    }
+    return SetFlag(info.name.c_str(), "false", spelling);
+  }
+  if (info.type == "bool") {
+    return SetFlag(info.name.c_str(), value != nullptr ? value : "true",
+                   spelling);
+  }
+  if (value == nullptr) {
+    value = TakeNext();
+    if (value == nullptr) {
+      return Fail("option '" + spelling + "' requires an argument");
+    }
+  }
+  return SetFlag(info.name.c_str(), value, spelling);
+}
+
+Parser::Step Parser::Apply(const OptionSpec& spec, const char* value,
+                           const std::string& spelling) {
+  if (!spec.supported) {
+    return Fail("option " + spelling + " (" + spec.help +
+                ") is not supported yet");
+  }
+  switch (spec.short_name) {
+    case 'h':
+      PrintUsage(stdout);
+      std::fflush(stdout);
+      return Step::kExitSuccess;
+    case 'V':
+      std::printf("memcd %s\n", PACKAGE_VERSION);
+      std::fflush(stdout);
+      return Step::kExitSuccess;
+    case 'v':
+      // --verbose=N sets the level; every bare -v adds one.
+      if (value != nullptr) return SetFlag("verbose", value, spelling);
+      return SetFlag(
+          "verbose",
+          std::to_string(FLAGS_verbose < INT32_MAX ? FLAGS_verbose + 1
+                                                   : FLAGS_verbose),
+          spelling);
+    case 'l':
+      // Several -l accumulate, as in memcached.
+      return SetFlag("listen",
+                     FLAGS_listen.empty() ? std::string(value)
+                                          : FLAGS_listen + "," + value,
+                     spelling);
+    case 'm': {
+      // memcached reads "-m 64m" as 64 megabytes; so do we.
+      std::string megabytes = value;
+      if (!megabytes.empty() &&
+          (megabytes.back() == 'm' || megabytes.back() == 'M')) {
+        megabytes.pop_back();
+      }
+      return SetFlag("memory_limit", megabytes, spelling, value);
+    }
+    case 'o':
+      return ParseSuboptions(value);
+    default:
+      break;
+  }
+  return SetFlag(spec.flag, spec.arg == ArgKind::kNone ? "true" : value,
+                 spelling);
+}
+
+Parser::Step Parser::ParseSuboptions(std::string_view list) {
+  // As getsubopt(): an empty token is illegal, except a trailing comma.
+  while (!list.empty()) {
+    size_t comma = list.find(',');
+    std::string_view token = list.substr(0, comma);
+    list = comma == std::string_view::npos ? std::string_view()
+                                           : list.substr(comma + 1);
+    size_t eq = token.find('=');
+    std::string_view name = token.substr(0, eq);
+    if (name == "hashpower") {
+      if (eq == std::string_view::npos) {
+        return Fail("Missing numeric argument for hashpower");
+      }
+      Step step = SetFlag("hashpower", std::string(token.substr(eq + 1)),
+                          "-o hashpower");
+      if (step != Step::kNext) return step;
+    } else if (InList(kIgnoredSuboptions, name)) {
+      std::fprintf(stderr, "memcd: -o %.*s is not supported yet; ignored\n",
+                   static_cast<int>(name.size()), name.data());
+    } else {
+      return Fail("Illegal suboption \"" + std::string(token) + "\"");
+    }
+  }
+  return Step::kNext;
+}
+
+Parser::Step Parser::SetFlag(const char* flag, const std::string& value,
+                             const std::string& spelling,
+                             std::string_view shown) {
+  // gflags answers an empty string when the value does not parse.
+  if (gflags::SetCommandLineOption(flag, value.c_str()).empty()) {
+    return Fail("invalid value \"" + std::string(shown) + "\" for " + spelling);
+  }
+  return Step::kNext;
+}
+
+// Reads -I's "<digits>[kKmM]" into bytes.
+bool ParseItemSize(std::string_view text, uint64_t* bytes) {
+  int shift = 0;
+  if (!text.empty()) {
+    switch (text.back()) {
+      case 'k':
+      case 'K':
+        shift = 10;
+        break;
+      case 'm':
+      case 'M':
+        shift = 20;
+        break;
+    }
+  }
+  if (shift != 0) text.remove_suffix(1);
+  if (text.empty()) return false;
+  uint64_t value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return false;
+    value = value * 10 + static_cast<uint64_t>(c - '0');
+    // Far above any legal size; stops overflow before the shift.
+    if (value > (uint64_t{1} << 40)) return false;
+  }
+  *bytes = value << shift;
+  return true;
+}
+
+bool SplitListen(const std::string& list, std::vector<std::string>* out,
+                 std::string* error) {
+  out->clear();
+  if (list.empty()) return true;
+  size_t start = 0;
+  while (true) {
+    size_t comma = list.find(',', start);
+    std::string address = list.substr(start, comma - start);
+    if (address.empty()) {
+      *error = "empty address in listen list \"" + list + "\"";
+      return false;
+    }
+    bool seen = false;
+    for (const std::string& a : *out) seen = seen || a == address;
+    if (!seen) out->push_back(address);  // binding twice would fail
+    if (comma == std::string::npos) return true;
+    start = comma + 1;
+  }
+}
+
+bool Refuse(std::string message, std::string* error) {
+  *error = std::move(message);
+  return false;
+}
+
+}  // namespace
+
+bool BuildOptions(ServerOptions* options, std::string* error) {
+  ServerOptions out;
+  if (FLAGS_port < 0 || FLAGS_port > 65535) {
+    return Refuse("Invalid port number " + std::to_string(FLAGS_port) + ".",
+                  error);
+  }
+  if (FLAGS_udp_port < 0 || FLAGS_udp_port > 65535) {
+    return Refuse(
+        "Invalid UDP port number " + std::to_string(FLAGS_udp_port) + ".",
+        error);
+  }
+  if (FLAGS_listen_backlog < 0) {
+    return Refuse("Listen backlog must not be negative", error);
+  }
+  if (FLAGS_threads <= 0) {
+    return Refuse("Number of threads must be greater than 0", error);
+  }
+  if (FLAGS_conn_limit <= 0) {
+    return Refuse("Maximum connections must be greater than 0", error);
+  }
+  if (FLAGS_max_reqs_per_event <= 0) {
+    return Refuse("Number of requests per event must be greater than 0", error);
+  }
+  if (FLAGS_memory_limit < 0) {
+    return Refuse("Memory limit must not be negative", error);
+  }
+  if (static_cast<uint64_t>(FLAGS_memory_limit) > (SIZE_MAX >> 20)) {
+    return Refuse("Memory limit of " + std::to_string(FLAGS_memory_limit) +
+                      " megabytes is too large",
+                  error);
+  }
+  out.store.memory_limit = static_cast<size_t>(FLAGS_memory_limit) << 20;
+
+  uint64_t item_size = 0;
+  if (!ParseItemSize(FLAGS_max_item_size, &item_size)) {
+    return Refuse("Invalid item size \"" + FLAGS_max_item_size +
+                      "\": a byte count with an optional k or m suffix",
+                  error);
+  }
+  // memcached's checks, in memcached's order.
+  if (item_size < kMinItemSize) {
+    return Refuse("Item max size cannot be less than 1024 bytes.", error);
+  }
+  if (item_size > out.store.memory_limit / 2) {
+    return Refuse("Cannot set item size limit higher than 1/2 of memory max.",
+                  error);
+  }
+  if (item_size > kMaxItemSize) {
+    return Refuse("Cannot set item size limit higher than a gigabyte.", error);
+  }
+  out.store.item_size_max = static_cast<size_t>(item_size);
+
+  if (std::isinf(FLAGS_slab_growth_factor)) {
+    return Refuse("Factor must be a finite number", error);
+  }
+  if (!(FLAGS_slab_growth_factor > 1.0)) {  // also refuses NaN
+    return Refuse("Factor must be greater than 1", error);
+  }
+  if (FLAGS_slab_min_size <= 0) {
+    return Refuse("Chunk size must be greater than 0", error);
+  }
+  if (FLAGS_hashpower < kMinHashpower) {
+    return Refuse("Initial hashtable multiplier of " +
+                      std::to_string(FLAGS_hashpower) + " is too low",
+                  error);
+  }
+  if (FLAGS_hashpower > kMaxHashpower) {
+    return Refuse("Initial hashtable multiplier of " +
+                      std::to_string(FLAGS_hashpower) + " is too high",
+                  error);
+  }
+  if (FLAGS_verbose < 0) {
+    return Refuse("Verbosity must not be negative", error);
+  }
+  if (!SplitListen(FLAGS_listen, &out.listen, error)) return false;
+
+  out.port = FLAGS_port;
+  out.udp_port = FLAGS_udp_port;
+  out.unix_socket = FLAGS_unix_socket;
+  out.backlog = FLAGS_listen_backlog;
+  out.threads = FLAGS_threads;
+  out.max_conns = FLAGS_conn_limit;
+  out.reqs_per_event = FLAGS_max_reqs_per_event;
+  out.user = FLAGS_user;
+  out.verbose = FLAGS_verbose;
+  out.debug_time = FLAGS_debug_time;
+  out.store.growth_factor = FLAGS_slab_growth_factor;
+  out.store.chunk_size_min = static_cast<uint32_t>(FLAGS_slab_min_size);
+  out.store.use_cas = !FLAGS_disable_cas;
+  out.store.evict = !FLAGS_disable_evictions;
+  out.store.hashpower = FLAGS_hashpower;
+  *options = std::move(out);
+  return true;
+}
+
+CommandLineResult ParseCommandLine(int argc, char** argv,
+                                   ServerOptions* options) {
+  Parser parser(argc, argv);
+  CommandLineResult result = parser.Run();
+  if (result == CommandLineResult::kExitUsage) {
+    std::fprintf(stderr, "memcd: %s\n", parser.error().c_str());
+    return result;
+  }
+  if (result != CommandLineResult::kRun) return result;
+  std::string error;
+  if (!BuildOptions(options, &error)) {
+    std::fprintf(stderr, "memcd: %s\n", error.c_str());
+    return CommandLineResult::kExitUsage;
+  }
+  if (options->threads > kThreadsWarning) {
+    std::fprintf(stderr,
+                 "memcd: warning: %d worker threads is not recommended; use "
+                 "the number of cores or fewer\n",
+                 options->threads);
+  }
+  return CommandLineResult::kRun;
+}
+
+}  // namespace memcd

@@ -1,0 +1,29 @@
+// The only file with DEFINE_s. Defaults are memcached 1.6's.
+#include "server/flags.h"
+
+DEFINE_int32(port, 11211, "TCP port to listen on; 0 turns TCP off (-p)");
+DEFINE_int32(udp_port, 0, "UDP port to listen on; 0 turns UDP off (-U)");
+DEFINE_string(listen, "",
+              "comma separated addresses to listen on; empty = all (-l)");
+DEFINE_string(unix_socket, "", "UNIX domain socket path to listen on (-s)");
+DEFINE_int32(listen_backlog, 1024, "listen() backlog (-b)");
+DEFINE_int32(threads, 4, "worker threads (-t)");
+DEFINE_int32(conn_limit, 1024, "most simultaneous connections (-c)");
+DEFINE_int32(max_reqs_per_event, 20,
+             "requests served per connection before yielding (-R)");
+DEFINE_int64(memory_limit, 64, "item memory in megabytes (-m)");
+DEFINE_string(max_item_size, "1m",
+              "largest item in bytes, k or m suffix allowed, 1k..1024m (-I)");
+DEFINE_double(slab_growth_factor, 1.25,
+              "chunk size growth factor between slab classes (-f)");
+DEFINE_int32(slab_min_size, 48,
+             "smallest chunk's room for key, value and flags (-n)");
+DEFINE_bool(disable_cas, false, "do not keep CAS values (-C)");
+DEFINE_bool(disable_evictions, false,
+            "refuse stores instead of evicting when memory is full (-M)");
+DEFINE_string(user, "", "user to switch to when started as root (-u)");
+DEFINE_int32(verbose, 0, "verbosity: 1 errors, 2 commands, 3 internals (-v)");
+DEFINE_int32(hashpower, 16,
+             "initial hash table size as a power of two (-o hashpower)");
+DEFINE_bool(debug_time, false,
+            "enable the debugtime command that moves the clock (tests only)");

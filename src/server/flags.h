@@ -1,0 +1,30 @@
+// The server's gflags, every one defined in flags.cc. Layers never read them:
+// BuildOptions() (command_line.h) turns them into ServerOptions once, at
+// startup. The names are the long flag names (--memory_limit=64); memcached's
+// own spellings (-m 64, --memory-limit=64) are translated onto them by
+// ParseCommandLine().
+#ifndef MEMCD_SERVER_FLAGS_H_
+#define MEMCD_SERVER_FLAGS_H_
+
+#include <gflags/gflags.h>
+
+DECLARE_int32(port);                 // -p
+DECLARE_int32(udp_port);             // -U
+DECLARE_string(listen);              // -l, comma separated
+DECLARE_string(unix_socket);         // -s
+DECLARE_int32(listen_backlog);       // -b
+DECLARE_int32(threads);              // -t
+DECLARE_int32(conn_limit);           // -c
+DECLARE_int32(max_reqs_per_event);   // -R
+DECLARE_int64(memory_limit);         // -m, megabytes
+DECLARE_string(max_item_size);       // -I, bytes with optional k/m suffix
+DECLARE_double(slab_growth_factor);  // -f
+DECLARE_int32(slab_min_size);        // -n
+DECLARE_bool(disable_cas);           // -C
+DECLARE_bool(disable_evictions);     // -M
+DECLARE_string(user);                // -u
+DECLARE_int32(verbose);              // -v, -vv, -vvv
+DECLARE_int32(hashpower);            // -o hashpower=N
+DECLARE_bool(debug_time);            // memcd only
+
+#endif  // MEMCD_SERVER_FLAGS_H_

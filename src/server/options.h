@@ -1,0 +1,30 @@
+// Everything the server is told on its command line, as plain structs handed
+// to the layers. Built from the gflags in flags.cc by BuildOptions().
+#ifndef MEMCD_SERVER_OPTIONS_H_
+#define MEMCD_SERVER_OPTIONS_H_
+
+#include <string>
+#include <vector>
+
+#include "store/store.h"
+
+namespace memcd {
+
+struct ServerOptions {
+  int port = 11211;              // -p, TCP port; 0 disables TCP
+  int udp_port = 0;              // -U, 0 = off (as memcached since 1.5.6)
+  std::vector<std::string> listen;  // -l, split on ','; empty = all interfaces
+  std::string unix_socket;       // -s (served from a later issue)
+  int backlog = 1024;            // -b
+  int threads = 4;               // -t
+  int max_conns = 1024;          // -c
+  int reqs_per_event = 20;       // -R
+  std::string user;              // -u
+  int verbose = 0;               // -v / -vv / -vvv
+  bool debug_time = false;       // enables the "debugtime" command (tests only)
+  StoreOptions store;            // -m -I -n -f -C -M -o hashpower
+};
+
+}  // namespace memcd
+
+#endif  // MEMCD_SERVER_OPTIONS_H_

@@ -1,0 +1,116 @@
+#include "server/response_buffer.h"
+
+#include <limits.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+namespace memcd {
+namespace {
+const char kCrlf[] = "\r\n";
+constexpr size_t kMaxIov = IOV_MAX < 1024 ? IOV_MAX : 1024;
+}  // namespace
+
+char* ResponseBuffer::Reserve(size_t max) {
+  if (blocks_.empty() || blocks_.back().size - blocks_.back().used < max) {
+    Block b;
+    b.size = std::max(kBlockSize, max);
+    b.data.reset(new char[b.size]);
+    blocks_.push_back(std::move(b));
+  }
+  Block& b = blocks_.back();
+  return b.data.get() + b.used;
+}
+
+void ResponseBuffer::Commit(size_t n) {
+  Block& b = blocks_.back();
+  const char* start = b.data.get() + b.used;
+  b.used += n;
+  AddPiece(start, n);
+}
+
+void ResponseBuffer::Append(std::string_view text) {
+  if (text.empty()) return;
+  char* p = Reserve(text.size());
+  memcpy(p, text.data(), text.size());
+  Commit(text.size());
+}
+
+void ResponseBuffer::AppendLine(std::string_view line) {
+  char* p = Reserve(line.size() + 2);
+  memcpy(p, line.data(), line.size());
+  memcpy(p + line.size(), kCrlf, 2);
+  Commit(line.size() + 2);
+}
+
+void ResponseBuffer::AppendValue(ItemRef item) {
+  std::string_view v = item.value();
+  if (!v.empty()) AddPiece(v.data(), v.size());
+  AddPiece(kCrlf, 2);
+  items_.push_back(std::move(item));
+}
+
+void ResponseBuffer::AddPiece(const char* data, size_t len) {
+  if (len == 0) return;
+  pending_bytes_ += len;
+  // Text committed right after the previous piece extends it.
+  if (pieces_.size() > next_piece_) {
+    iovec& last = pieces_.back();
+    if (static_cast<const char*>(last.iov_base) + last.iov_len == data &&
+        data != kCrlf) {
+      last.iov_len += len;
+      return;
+    }
+  }
+  pieces_.push_back({const_cast<char*>(data), len});
+}
+
+ResponseBuffer::FlushResult ResponseBuffer::Flush(int fd, size_t* written) {
+  *written = 0;
+  while (next_piece_ < pieces_.size()) {
+    msghdr msg{};
+    msg.msg_iov = &pieces_[next_piece_];
+    msg.msg_iovlen = std::min(kMaxIov, pieces_.size() - next_piece_);
+    ssize_t n = sendmsg(fd, &msg, MSG_NOSIGNAL);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return FlushResult::kBlocked;
+      return FlushResult::kError;
+    }
+    *written += n;
+    pending_bytes_ -= n;
+    size_t left = n;
+    while (left > 0) {
+      iovec& iov = pieces_[next_piece_];
+      if (left >= iov.iov_len) {
+        left -= iov.iov_len;
+        next_piece_++;
+      } else {
+        iov.iov_base = static_cast<char*>(iov.iov_base) + left;
+        iov.iov_len -= left;
+        left = 0;
+      }
+    }
+  }
+  return FlushResult::kDone;
+}
+
+void ResponseBuffer::Clear() {
+  pieces_.clear();
+  items_.clear();
+  next_piece_ = 0;
+  pending_bytes_ = 0;
+  if (!blocks_.empty()) {
+    // Keep one ordinary block for the next response.
+    Block keep = std::move(blocks_.front());
+    blocks_.clear();
+    if (keep.size == kBlockSize) {
+      keep.used = 0;
+      blocks_.push_back(std::move(keep));
+    }
+  }
+}
+
+}  // namespace memcd

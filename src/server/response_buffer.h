@@ -1,0 +1,63 @@
+// A connection's pending output: text the server formatted plus values that
+// stay in item memory, written with one sendmsg() per batch. Items are held by
+// reference until their bytes have left, so a replaced or evicted item cannot
+// be reused under a slow reader.
+#ifndef MEMCD_SERVER_RESPONSE_BUFFER_H_
+#define MEMCD_SERVER_RESPONSE_BUFFER_H_
+
+#include <sys/uio.h>
+
+#include <cstddef>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "store/item_ref.h"
+
+namespace memcd {
+
+class ResponseBuffer {
+ public:
+  ResponseBuffer() = default;
+  ResponseBuffer(const ResponseBuffer&) = delete;
+  ResponseBuffer& operator=(const ResponseBuffer&) = delete;
+
+  // Copies `text` into the buffer.
+  void Append(std::string_view text);
+  // Appends "<line>\r\n".
+  void AppendLine(std::string_view line);
+  // Returns room for up to `max` bytes of text; Commit() what was written.
+  char* Reserve(size_t max);
+  void Commit(size_t n);
+  // Queues the item's value followed by "\r\n" without copying it.
+  void AppendValue(ItemRef item);
+
+  bool empty() const { return next_piece_ == pieces_.size(); }
+  size_t pending_bytes() const { return pending_bytes_; }
+
+  enum class FlushResult { kDone, kBlocked, kError };
+  // Writes as much as the socket takes; *written gets the byte count.
+  FlushResult Flush(int fd, size_t* written);
+  // Drops everything (after kDone, or when the connection closes), releasing
+  // the held items and all but one text block.
+  void Clear();
+
+ private:
+  static constexpr size_t kBlockSize = 16 * 1024;
+  struct Block {
+    std::unique_ptr<char[]> data;
+    size_t size = 0;
+    size_t used = 0;
+  };
+  void AddPiece(const char* data, size_t len);
+
+  std::vector<Block> blocks_;     // text storage; pointers into it are stable
+  std::vector<iovec> pieces_;     // everything to send, in order
+  std::vector<ItemRef> items_;    // values referenced by pieces_
+  size_t next_piece_ = 0;         // first piece not fully sent
+  size_t pending_bytes_ = 0;
+};
+
+}  // namespace memcd
+
+#endif  // MEMCD_SERVER_RESPONSE_BUFFER_H_

@@ -1,0 +1,264 @@
+// Sessions end to end over a socketpair: a real worker thread and event loop,
+// a real store on a fake clock, and the exact reply bytes.
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "net/dispatcher.h"
+#include "net/worker.h"
+#include "server/options.h"
+#include "server/response_buffer.h"
+#include "server/server_context.h"
+#include "server/session.h"
+#include "store/store.h"
+
+namespace memcd {
+namespace {
+
+class SessionTest : public ::testing::Test {
+ protected:
+  void StartServer() {
+    options_.store.memory_limit = 4u << 20;
+    options_.store.item_size_max = 1u << 20;
+    options_.debug_time = true;
+    store_ = std::make_unique<Store>(options_.store, &clock_);
+    worker_ = std::make_unique<Worker>(0, [this](Worker*, int fd) { sessions_->Open(fd); });
+    std::string error;
+    ASSERT_TRUE(worker_->Init(&error)) << error;
+    dispatcher_ = std::make_unique<Dispatcher>(std::vector<Worker*>{worker_.get()}, 100,
+                                               "ERROR Too many open connections\r\n");
+    ctx_.options = &options_;
+    ctx_.store = store_.get();
+    ctx_.clock = &clock_;
+    ctx_.dispatcher = dispatcher_.get();
+    ctx_.baseline = &baseline_;
+    sessions_ = std::make_unique<WorkerSessions>(&ctx_, worker_.get());
+    ctx_.thread_stats.push_back(sessions_->stats());
+    worker_->Start();
+  }
+
+  void TearDown() override {
+    for (int fd : clients_) close(fd);
+    if (worker_ != nullptr) worker_->Stop();
+    if (sessions_ != nullptr) sessions_->CloseAll();
+  }
+
+  // A new client connection; returns our end.
+  int Connect() {
+    int sv[2];
+    EXPECT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    timeval tv{5, 0};
+    setsockopt(sv[1], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    dispatcher_->Dispatch(sv[0]);
+    clients_.push_back(sv[1]);
+    return sv[1];
+  }
+
+  static void Send(int fd, const std::string& bytes) {
+    ASSERT_EQ(write(fd, bytes.data(), bytes.size()), static_cast<ssize_t>(bytes.size()));
+  }
+
+  // Reads exactly `n` bytes (or until EOF/timeout).
+  static std::string Read(int fd, size_t n) {
+    std::string out;
+    char buf[65536];
+    while (out.size() < n) {
+      ssize_t r = read(fd, buf, std::min(sizeof(buf), n - out.size()));
+      if (r <= 0) break;
+      out.append(buf, r);
+    }
+    return out;
+  }
+
+  std::string Roundtrip(int fd, const std::string& request, size_t reply_size) {
+    Send(fd, request);
+    return Read(fd, reply_size);
+  }
+
+  void Expect(int fd, const std::string& request, const std::string& reply) {
+    EXPECT_EQ(Roundtrip(fd, request, reply.size()), reply) << "request: " << request;
+  }
+
+  ServerOptions options_;
+  FakeClock clock_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<Worker> worker_;
+  std::unique_ptr<Dispatcher> dispatcher_;
+  std::unique_ptr<WorkerSessions> sessions_;
+  StatsBaseline baseline_;
+  ServerContext ctx_;
+  std::vector<int> clients_;
+};
+
+TEST_F(SessionTest, RequestsAndExactReplies) {
+  StartServer();
+  int c = Connect();
+  const std::pair<std::string, std::string> cases[] = {
+      {"set a 0 0 1\r\nx\r\n", "STORED\r\n"},
+      {"get a\r\n", "VALUE a 0 1\r\nx\r\nEND\r\n"},
+      {"set b 5 0 2\r\nhi\r\nget a b c\r\n",
+       "STORED\r\nVALUE a 0 1\r\nx\r\nVALUE b 5 2\r\nhi\r\nEND\r\n"},
+      {"add a 0 0 1\r\ny\r\n", "NOT_STORED\r\n"},
+      {"replace zz 0 0 1\r\ny\r\n", "NOT_STORED\r\n"},
+      {"append a 0 0 2\r\nyz\r\nprepend a 0 0 1\r\nw\r\nget a\r\n",
+       "STORED\r\nSTORED\r\nVALUE a 0 4\r\nwxyz\r\nEND\r\n"},
+      {"set n 0 0 2\r\n10\r\nincr n 5\r\ndecr n 100\r\n", "STORED\r\n15\r\n0\r\n"},
+      {"incr a 1\r\n", "CLIENT_ERROR cannot increment or decrement non-numeric value\r\n"},
+      {"incr nope 1\r\n", "NOT_FOUND\r\n"},
+      {"touch a 100\r\ntouch nope 1\r\n", "TOUCHED\r\nNOT_FOUND\r\n"},
+      {"delete a\r\ndelete a\r\n", "DELETED\r\nNOT_FOUND\r\n"},
+      {"set k 0 0 1\r\nxy\r\n", "CLIENT_ERROR bad data chunk\r\nERROR\r\n"},
+      {"set q 0 0 1 noreply\r\nx\r\nget q\r\n", "VALUE q 0 1\r\nx\r\nEND\r\n"},
+      {"bogus\r\n", "ERROR\r\n"},
+      {"flush_all\r\nget b\r\n", "OK\r\nEND\r\n"},
+  };
+  for (const auto& [request, reply] : cases) Expect(c, request, reply);
+}
+
+TEST_F(SessionTest, CasRoundTrip) {
+  StartServer();
+  int c = Connect();
+  Expect(c, "set c 0 0 1\r\nx\r\n", "STORED\r\n");
+  Send(c, "gets c\r\n");
+  // Read the header line to learn the cas unique.
+  std::string line;
+  char ch;
+  while (read(c, &ch, 1) == 1) {
+    line += ch;
+    if (ch == '\n') break;
+  }
+  ASSERT_EQ(line.rfind("VALUE c 0 1 ", 0), 0u) << line;
+  std::string cas = line.substr(12, line.size() - 14);
+  EXPECT_EQ(Read(c, 8), "x\r\nEND\r\n");
+  Expect(c, "cas c 0 0 1 " + cas + "1\r\ny\r\n", "EXISTS\r\n");
+  Expect(c, "cas c 0 0 1 " + cas + "\r\ny\r\n", "STORED\r\n");
+  Expect(c, "cas zz 0 0 1 1\r\ny\r\n", "NOT_FOUND\r\n");
+}
+
+TEST_F(SessionTest, TooLargeValueIsSwallowedAndOldItemRemoved) {
+  StartServer();
+  int c = Connect();
+  Expect(c, "set big 0 0 1\r\nx\r\n", "STORED\r\n");
+  std::string value(2u << 20, 'v');
+  Expect(c, "set big 0 0 " + std::to_string(value.size()) + "\r\n" + value + "\r\n",
+         "SERVER_ERROR object too large for cache\r\n");
+  Expect(c, "get big\r\n", "END\r\n");
+}
+
+TEST_F(SessionTest, LargeValueRoundTripsThroughDirectReads) {
+  StartServer();
+  int c = Connect();
+  std::string value;
+  for (int i = 0; i < 200000; i++) value += static_cast<char>('a' + i % 26);
+  Expect(c, "set v 0 0 200000\r\n" + value + "\r\n", "STORED\r\n");
+  Expect(c, "get v\r\n", "VALUE v 0 200000\r\n" + value + "\r\nEND\r\n");
+}
+
+TEST_F(SessionTest, ByteAtATime) {
+  StartServer();
+  int c = Connect();
+  std::string request = "set s 0 0 3\r\nabc\r\nget s\r\n";
+  for (char ch : request) Send(c, std::string(1, ch));
+  std::string reply = "STORED\r\nVALUE s 0 3\r\nabc\r\nEND\r\n";
+  EXPECT_EQ(Read(c, reply.size()), reply);
+}
+
+TEST_F(SessionTest, YieldsAfterReqsPerEventAndAnswersInOrder) {
+  options_.reqs_per_event = 2;
+  StartServer();
+  int c = Connect();
+  std::string request, reply;
+  for (int i = 0; i < 50; i++) {
+    request += "set k" + std::to_string(i) + " 0 0 1\r\n" + std::to_string(i % 10) + "\r\n";
+    reply += "STORED\r\n";
+  }
+  for (int i = 0; i < 50; i++) {
+    request += "get k" + std::to_string(i) + "\r\n";
+    reply += "VALUE k" + std::to_string(i) + " 0 1\r\n" + std::to_string(i % 10) + "\r\nEND\r\n";
+  }
+  Expect(c, request, reply);
+  EXPECT_GT(sessions_->stats()->conn_yields.Get(), 0u);
+}
+
+TEST_F(SessionTest, ExpiryFollowsTheClock) {
+  StartServer();
+  int c = Connect();
+  Expect(c, "set e 0 10 1\r\nx\r\nget e\r\n", "STORED\r\nVALUE e 0 1\r\nx\r\nEND\r\n");
+  Expect(c, "debugtime 11\r\nget e\r\n", "OK\r\nEND\r\n");
+}
+
+TEST_F(SessionTest, QuitClosesAfterEarlierReplies) {
+  StartServer();
+  int c = Connect();
+  Send(c, "get nothing\r\nquit\r\n");
+  EXPECT_EQ(Read(c, 100), "END\r\n");  // then EOF
+}
+
+TEST_F(SessionTest, LineTooLongClosesTheConnection) {
+  StartServer();
+  int c = Connect();
+  Send(c, "set " + std::string(3000, 'k'));
+  EXPECT_EQ(Read(c, 100), "CLIENT_ERROR line too long\r\n");
+}
+
+TEST_F(SessionTest, StatsCountRequests) {
+  StartServer();
+  int c = Connect();
+  Expect(c, "set a 0 0 1\r\nx\r\nget a b\r\n", "STORED\r\nVALUE a 0 1\r\nx\r\nEND\r\n");
+  Send(c, "stats\r\n");
+  std::string stats;
+  while (stats.find("END\r\n") == std::string::npos) {
+    std::string more = Read(c, 1);
+    if (more.empty()) break;
+    stats += more;
+  }
+  EXPECT_NE(stats.find("STAT cmd_get 2\r\n"), std::string::npos) << stats;
+  EXPECT_NE(stats.find("STAT get_hits 1\r\n"), std::string::npos);
+  EXPECT_NE(stats.find("STAT get_misses 1\r\n"), std::string::npos);
+  EXPECT_NE(stats.find("STAT cmd_set 1\r\n"), std::string::npos);
+  EXPECT_NE(stats.find("STAT curr_items 1\r\n"), std::string::npos);
+  EXPECT_NE(stats.find("STAT curr_connections 1\r\n"), std::string::npos);
+}
+
+TEST(ResponseBufferTest, PartialWritesResumeWhereTheyStopped) {
+  int sv[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+  int small = 4096;
+  setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
+  // Non-blocking writer end.
+  ASSERT_EQ(fcntl(sv[0], F_SETFL, O_NONBLOCK), 0);
+  ResponseBuffer out;
+  std::string expected;
+  for (int i = 0; i < 5000; i++) {
+    std::string line = "line " + std::to_string(i);
+    out.AppendLine(line);
+    expected += line + "\r\n";
+  }
+  std::string got;
+  char buf[8192];
+  int rounds = 0;
+  while (true) {
+    size_t written;
+    ResponseBuffer::FlushResult r = out.Flush(sv[0], &written);
+    ASSERT_NE(r, ResponseBuffer::FlushResult::kError);
+    ssize_t n;
+    while ((n = recv(sv[1], buf, sizeof(buf), MSG_DONTWAIT)) > 0) got.append(buf, n);
+    if (r == ResponseBuffer::FlushResult::kDone) break;
+    ASSERT_LT(++rounds, 100000);
+  }
+  EXPECT_GT(rounds, 0);  // the small buffer forced partial writes
+  EXPECT_EQ(got, expected);
+  EXPECT_TRUE(out.empty());
+  close(sv[0]);
+  close(sv[1]);
+}
+
+}  // namespace
+}  // namespace memcd

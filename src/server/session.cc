@@ -1,0 +1,239 @@
+#include "server/session.h"
+
+#include <event2/event.h>
+#include <glog/logging.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "net/worker.h"
+#include "proto/text_parser.h"
+
+namespace memcd {
+namespace {
+
+constexpr size_t kReadChunk = 16 * 1024;
+// Values at least this large are read straight into item memory.
+constexpr uint32_t kDirectReadMin = 16 * 1024;
+// A get line may exceed kMaxCommandLine, but not this (bounds a connection's
+// input buffer; 4 MiB is some 16,000 keys of 250 bytes).
+constexpr size_t kMaxGetLine = 4 * 1024 * 1024;
+
+std::string_view FirstLine(std::string_view s) {
+  size_t nl = s.find('\n');
+  s = s.substr(0, nl == std::string_view::npos ? std::min<size_t>(s.size(), 200) : nl);
+  if (!s.empty() && s.back() == '\r') s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
+Session::Session(WorkerSessions* owner, int fd) : owner_(owner), fd_(fd) {}
+
+Session::~Session() {
+  if (read_event_ != nullptr) event_free(read_event_);
+  if (write_event_ != nullptr) event_free(write_event_);
+  close(fd_);
+  owner_->ctx()->dispatcher->OnConnectionClosed();
+  VLOG(1) << "conn " << fd_ << " closed";
+}
+
+bool Session::Start() {
+  read_event_ = event_new(owner_->base(), fd_, EV_READ | EV_PERSIST, &Session::OnEvent, this);
+  write_event_ = event_new(owner_->base(), fd_, EV_WRITE | EV_PERSIST, &Session::OnEvent, this);
+  if (read_event_ == nullptr || write_event_ == nullptr) return false;
+  VLOG(1) << "conn " << fd_ << " opened";
+  return event_add(read_event_, nullptr) == 0;
+}
+
+void Session::OnEvent(int /*fd*/, short what, void* arg) {
+  auto* self = static_cast<Session*>(arg);
+  self->HandleEvent(what);
+  if (self->closed_) self->owner_->Close(self);
+}
+
+void Session::HandleEvent(short what) {
+  if (what & EV_WRITE) {
+    FlushOutput();
+    return;
+  }
+  if (yielded_) {
+    yielded_ = false;  // resumed by event_active(): input is already buffered
+  } else if (!ReadInput()) {
+    closed_ = true;
+    return;
+  }
+  ProcessInput();
+}
+
+bool Session::ReadInput() {
+  ssize_t n;
+  if (state_ == State::kValue && input_.empty() &&
+      pending_.value_length - value_read_ >= kDirectReadMin) {
+    n = read(fd_, pending_.item.mutable_value() + value_read_,
+             pending_.value_length - value_read_);
+    if (n > 0) value_read_ += n;
+  } else {
+    size_t space;
+    char* p = input_.PrepareWrite(kReadChunk, &space);
+    n = read(fd_, p, space);
+    if (n > 0) input_.Commit(n);
+  }
+  if (n > 0) {
+    owner_->stats()->bytes_read.Add(n);
+    return true;
+  }
+  if (n == 0) return false;  // peer closed
+  if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return true;
+  VLOG(1) << "conn " << fd_ << " read error: " << strerror(errno);
+  return false;
+}
+
+void Session::ProcessInput() {
+  const int limit = owner_->ctx()->options->reqs_per_event;
+  TextHandler* handler = owner_->handler();
+  int handled = 0;
+  while (state_ != State::kClosing) {
+    if (state_ == State::kValue) {
+      if (!ConsumeValue()) break;
+      continue;
+    }
+    if (state_ == State::kSwallow) {
+      if (!ConsumeSwallow()) break;
+      continue;
+    }
+    if (input_.empty()) break;
+    if (handled >= limit) {
+      // Let the worker's other connections run; resume from the buffer.
+      owner_->stats()->conn_yields.Add();
+      yielded_ = true;
+      event_active(read_event_, EV_READ, 0);
+      break;
+    }
+    TextRequest req;
+    ParseResult r = ParseTextRequest(input_.data(), &req);
+    if (r.status == ParseStatus::kNeedMore) {
+      if (input_.size() > kMaxGetLine) {
+        output_.AppendLine("CLIENT_ERROR line too long");
+        state_ = State::kClosing;
+      }
+      break;
+    }
+    handled++;
+    VLOG(2) << "conn " << fd_ << " < " << FirstLine(input_.data());
+    if (r.status == ParseStatus::kError) {
+      VLOG(1) << "conn " << fd_ << " error: " << r.error;
+      handler->RejectRequest(req, r, &output_);
+      input_.Consume(r.consumed);
+      if (r.close) state_ = State::kClosing;
+      continue;
+    }
+    TextHandler::Next next = handler->Handle(req, &output_, &pending_);
+    input_.Consume(r.consumed);  // req's views stay valid until here
+    switch (next) {
+      case TextHandler::Next::kCommand:
+        break;
+      case TextHandler::Next::kReadValue:
+        state_ = State::kValue;
+        value_read_ = 0;
+        break;
+      case TextHandler::Next::kSwallow:
+        state_ = State::kSwallow;
+        swallow_left_ = uint64_t{pending_.value_length} + 2;
+        break;
+      case TextHandler::Next::kClose:
+        state_ = State::kClosing;
+        break;
+    }
+  }
+  FlushOutput();
+}
+
+bool Session::ConsumeValue() {
+  if (value_read_ < pending_.value_length) {
+    size_t n = std::min<size_t>(pending_.value_length - value_read_, input_.size());
+    if (n == 0) return false;
+    memcpy(pending_.item.mutable_value() + value_read_, input_.data().data(), n);
+    input_.Consume(n);
+    value_read_ += n;
+    if (value_read_ < pending_.value_length) return false;
+  }
+  if (input_.size() < 2) return false;
+  std::string_view end = input_.data().substr(0, 2);
+  input_.Consume(2);
+  owner_->handler()->CompleteStore(&pending_, end == "\r\n", &output_);
+  state_ = State::kCommand;
+  return true;
+}
+
+bool Session::ConsumeSwallow() {
+  size_t n = std::min<uint64_t>(swallow_left_, input_.size());
+  input_.Consume(n);
+  swallow_left_ -= n;
+  if (swallow_left_ > 0) return false;
+  state_ = State::kCommand;
+  return true;
+}
+
+void Session::FlushOutput() {
+  if (!output_.empty()) {
+    VLOG(2) << "conn " << fd_ << " > " << output_.pending_bytes() << " bytes";
+    size_t written = 0;
+    ResponseBuffer::FlushResult r = output_.Flush(fd_, &written);
+    owner_->stats()->bytes_written.Add(written);
+    if (r == ResponseBuffer::FlushResult::kError) {
+      VLOG(1) << "conn " << fd_ << " write error: " << strerror(errno);
+      closed_ = true;
+      return;
+    }
+    if (r == ResponseBuffer::FlushResult::kBlocked) {
+      if (!waiting_to_write_) {
+        // Back-pressure: read nothing more until the client takes its replies.
+        event_del(read_event_);
+        event_add(write_event_, nullptr);
+        waiting_to_write_ = true;
+      }
+      return;
+    }
+    output_.Clear();
+  }
+  if (state_ == State::kClosing) {
+    closed_ = true;
+    return;
+  }
+  if (waiting_to_write_) {
+    waiting_to_write_ = false;
+    event_del(write_event_);
+    event_add(read_event_, nullptr);
+    if (!input_.empty()) {
+      yielded_ = true;  // requests already buffered: run them without a read
+      event_active(read_event_, EV_READ, 0);
+    }
+  }
+  input_.ShrinkIfIdle();
+}
+
+WorkerSessions::WorkerSessions(ServerContext* ctx, Worker* worker)
+    : ctx_(ctx), worker_(worker), handler_(ctx, &stats_) {}
+
+WorkerSessions::~WorkerSessions() { CloseAll(); }
+
+event_base* WorkerSessions::base() const { return worker_->base(); }
+
+void WorkerSessions::Open(int fd) {
+  auto session = std::make_unique<Session>(this, fd);
+  Session* raw = session.get();
+  if (!raw->Start()) {
+    LOG(ERROR) << "cannot register connection " << fd << " with the event loop";
+    return;  // the unique_ptr closes it
+  }
+  sessions_.emplace(raw, std::move(session));
+}
+
+void WorkerSessions::Close(Session* session) { sessions_.erase(session); }
+
+void WorkerSessions::CloseAll() { sessions_.clear(); }
+
+}  // namespace memcd

@@ -1,0 +1,93 @@
+// One client connection on a worker: reads bytes, runs every complete
+// pipelined request through the parser and the handler (at most -R per
+// event before yielding), and writes the replies with gathered writes. While
+// replies are blocked on a slow reader it stops reading (back-pressure).
+#ifndef MEMCD_SERVER_SESSION_H_
+#define MEMCD_SERVER_SESSION_H_
+
+#include <memory>
+#include <unordered_map>
+
+#include "net/read_buffer.h"
+#include "server/response_buffer.h"
+#include "server/server_context.h"
+#include "server/text_handler.h"
+#include "stats/thread_stats.h"
+
+struct event;
+struct event_base;
+
+namespace memcd {
+
+class Worker;
+class WorkerSessions;
+
+class Session {
+ public:
+  // Takes ownership of `fd`. `owner` outlives the session.
+  Session(WorkerSessions* owner, int fd);
+  ~Session();  // closes the fd and releases every held item
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  bool Start();
+
+ private:
+  enum class State { kCommand, kValue, kSwallow, kClosing };
+
+  static void OnEvent(int fd, short what, void* arg);
+  void HandleEvent(short what);
+  // Reads what the socket has; false when the peer is gone.
+  bool ReadInput();
+  void ProcessInput();
+  // Consumes data-block bytes; false when more input is needed.
+  bool ConsumeValue();
+  bool ConsumeSwallow();
+  // Writes pending output, switching between reading and waiting to write.
+  void FlushOutput();
+
+  WorkerSessions* owner_;
+  const int fd_;
+  event* read_event_ = nullptr;
+  event* write_event_ = nullptr;
+  bool waiting_to_write_ = false;  // output blocked: reading paused
+  bool yielded_ = false;           // re-activated with input still buffered
+  bool closed_ = false;            // destroy once the current event returns
+  State state_ = State::kCommand;
+  ReadBuffer input_;
+  ResponseBuffer output_;
+  PendingStore pending_;
+  uint32_t value_read_ = 0;      // kValue: value bytes copied so far
+  uint64_t swallow_left_ = 0;    // kSwallow: bytes still to discard
+};
+
+// A worker's sessions and what they share: the handler and its counters.
+// All methods run on the worker's thread, except CloseAll().
+class WorkerSessions {
+ public:
+  WorkerSessions(ServerContext* ctx, Worker* worker);
+  ~WorkerSessions();
+
+  // Worker thread: a new connection.
+  void Open(int fd);
+  // Worker thread: destroys `session`.
+  void Close(Session* session);
+  // Destroys every session; only once the worker thread has stopped.
+  void CloseAll();
+
+  ServerContext* ctx() const { return ctx_; }
+  event_base* base() const;
+  ThreadStats* stats() { return &stats_; }
+  TextHandler* handler() { return &handler_; }
+
+ private:
+  ServerContext* ctx_;
+  Worker* worker_;
+  ThreadStats stats_;
+  TextHandler handler_;
+  std::unordered_map<Session*, std::unique_ptr<Session>> sessions_;
+};
+
+}  // namespace memcd
+
+#endif  // MEMCD_SERVER_SESSION_H_

@@ -1,0 +1,165 @@
+#include "server/stats_report.h"
+
+#include <event2/event.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <vector>
+
+#include "stats/stats_writer.h"
+
+namespace memcd {
+namespace {
+
+ThreadStatsTotals SumThreads(const ServerContext& ctx) {
+  ThreadStatsTotals t;
+  for (const ThreadStats* s : ctx.thread_stats) t.Add(*s);
+  return t;
+}
+
+// The store's counters (not its gauges) that "stats reset" zeroes.
+void SubtractStoreCounters(const StoreStats& base, StoreStats* st) {
+  st->total_items -= base.total_items;
+  st->evictions -= base.evictions;
+  st->reclaimed -= base.reclaimed;
+  st->expired_unfetched -= base.expired_unfetched;
+  st->evicted_unfetched -= base.evicted_unfetched;
+  st->get_expired -= base.get_expired;
+  st->get_flushed -= base.get_flushed;
+  st->outofmemory -= base.outofmemory;
+}
+
+void WriteGeneral(const ServerContext& ctx, StatsWriter* w) {
+  const RelTime now = ctx.clock->Now();
+  ThreadStatsTotals t = SumThreads(ctx);
+  StoreStats st;
+  ctx.store->GetStats(&st);
+  uint64_t total_conns = ctx.dispatcher->total_conns();
+  uint64_t rejected_conns = ctx.dispatcher->rejected_conns();
+  {
+    std::lock_guard<std::mutex> lock(ctx.baseline->mu);
+    t.Subtract(ctx.baseline->threads);
+    SubtractStoreCounters(ctx.baseline->store, &st);
+    total_conns -= ctx.baseline->total_conns;
+    rejected_conns -= ctx.baseline->rejected_conns;
+  }
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+
+  w->Add("pid", static_cast<uint64_t>(getpid()));
+  w->Add("uptime", static_cast<uint64_t>(now - ctx.started));
+  w->Add("time", static_cast<uint64_t>(ctx.clock->ToUnixTime(now)));
+  w->Add("version", ServerVersion());
+  w->Add("libevent", event_get_version());
+  w->Add("pointer_size", static_cast<uint64_t>(8 * sizeof(void*)));
+  w->AddSeconds("rusage_user", ru.ru_utime.tv_sec, ru.ru_utime.tv_usec);
+  w->AddSeconds("rusage_system", ru.ru_stime.tv_sec, ru.ru_stime.tv_usec);
+  w->Add("max_connections", static_cast<uint64_t>(ctx.options->max_conns));
+  w->Add("curr_connections", ctx.dispatcher->curr_conns());
+  w->Add("total_connections", total_conns);
+  w->Add("rejected_connections", rejected_conns);
+  w->Add("connection_structures", ctx.dispatcher->curr_conns());
+  w->Add("cmd_get", t.get_cmds);
+  w->Add("cmd_set", t.set_cmds);
+  w->Add("cmd_flush", t.flush_cmds);
+  w->Add("cmd_touch", t.touch_cmds);
+  w->Add("get_hits", t.get_hits);
+  w->Add("get_misses", t.get_misses);
+  w->Add("get_expired", st.get_expired);
+  w->Add("get_flushed", st.get_flushed);
+  w->Add("delete_misses", t.delete_misses);
+  w->Add("delete_hits", t.delete_hits);
+  w->Add("incr_misses", t.incr_misses);
+  w->Add("incr_hits", t.incr_hits);
+  w->Add("decr_misses", t.decr_misses);
+  w->Add("decr_hits", t.decr_hits);
+  w->Add("cas_misses", t.cas_misses);
+  w->Add("cas_hits", t.cas_hits);
+  w->Add("cas_badval", t.cas_badval);
+  w->Add("touch_hits", t.touch_hits);
+  w->Add("touch_misses", t.touch_misses);
+  w->Add("store_too_large", t.store_too_large);
+  w->Add("store_no_memory", t.store_no_memory);
+  w->Add("bytes_read", t.bytes_read);
+  w->Add("bytes_written", t.bytes_written);
+  w->Add("limit_maxbytes", st.limit_maxbytes);
+  w->Add("threads", static_cast<uint64_t>(ctx.options->threads));
+  w->Add("conn_yields", t.conn_yields);
+  w->Add("hash_power_level", st.hash_power_level);
+  w->Add("hash_bytes", st.hash_bytes);
+  w->Add("hash_is_expanding", st.hash_is_expanding);
+  w->Add("total_malloced", st.total_malloced);
+  w->Add("curr_items", st.curr_items);
+  w->Add("total_items", st.total_items);
+  w->Add("expired_unfetched", st.expired_unfetched);
+  w->Add("evicted_unfetched", st.evicted_unfetched);
+  w->Add("evictions", st.evictions);
+  w->Add("reclaimed", st.reclaimed);
+  w->Add("bytes", st.bytes);
+}
+
+void WriteSlabs(const ServerContext& ctx, StatsWriter* w) {
+  std::vector<SlabClassStats> classes;
+  ctx.store->GetSlabStats(&classes);
+  uint64_t active = 0;
+  for (const SlabClassStats& c : classes) {
+    if (c.total_pages == 0) continue;
+    active++;
+    std::string p = std::to_string(c.id) + ":";
+    w->Add(p + "chunk_size", static_cast<uint64_t>(c.chunk_size));
+    w->Add(p + "chunks_per_page", static_cast<uint64_t>(c.chunks_per_page));
+    w->Add(p + "total_pages", c.total_pages);
+    w->Add(p + "total_chunks", c.total_chunks);
+    w->Add(p + "used_chunks", c.used_chunks);
+    w->Add(p + "free_chunks", c.free_chunks);
+  }
+  StoreStats st;
+  ctx.store->GetStats(&st);
+  w->Add("active_slabs", active);
+  w->Add("total_malloced", st.total_malloced);
+}
+
+void WriteItems(const ServerContext& ctx, StatsWriter* w) {
+  std::vector<SlabClassStats> classes;
+  ctx.store->GetSlabStats(&classes);
+  for (const SlabClassStats& c : classes) {
+    if (c.number == 0 && c.evicted == 0) continue;
+    std::string p = "items:" + std::to_string(c.id) + ":";
+    w->Add(p + "number", c.number);
+    w->Add(p + "age", c.age);
+    w->Add(p + "evicted", c.evicted);
+    w->Add(p + "evicted_nonzero", c.evicted_nonzero);
+    w->Add(p + "outofmemory", c.outofmemory);
+    w->Add(p + "reclaimed", c.reclaimed);
+  }
+}
+
+}  // namespace
+
+void ResetStats(const ServerContext& ctx) {
+  ThreadStatsTotals t = SumThreads(ctx);
+  StoreStats st;
+  ctx.store->GetStats(&st);
+  std::lock_guard<std::mutex> lock(ctx.baseline->mu);
+  ctx.baseline->threads = t;
+  ctx.baseline->store = st;
+  ctx.baseline->total_conns = ctx.dispatcher->total_conns();
+  ctx.baseline->rejected_conns = ctx.dispatcher->rejected_conns();
+}
+
+bool WriteStatsGroup(const ServerContext& ctx, std::string_view args, std::string* out) {
+  StatsWriter w(out);
+  if (args.empty()) {
+    WriteGeneral(ctx, &w);
+  } else if (args == "slabs") {
+    WriteSlabs(ctx, &w);
+  } else if (args == "items") {
+    WriteItems(ctx, &w);
+  } else {
+    return false;
+  }
+  w.End();
+  return true;
+}
+
+}  // namespace memcd

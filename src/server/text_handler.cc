@@ -1,0 +1,271 @@
+#include "server/text_handler.h"
+
+#include <glog/logging.h>
+
+#include <cstring>
+#include <string>
+
+#include "base/numbers.h"
+#include "server/stats_report.h"
+
+namespace memcd {
+namespace {
+
+// Appends `v` in decimal at p; returns the new end.
+char* PutNumber(char* p, uint64_t v) { return p + FormatUint64(v, p); }
+
+char* PutText(char* p, std::string_view s) {
+  memcpy(p, s.data(), s.size());
+  return p + s.size();
+}
+
+StoreMode ModeOf(TextCommand c) {
+  switch (c) {
+    case TextCommand::kAdd: return StoreMode::kAdd;
+    case TextCommand::kReplace: return StoreMode::kReplace;
+    case TextCommand::kAppend: return StoreMode::kAppend;
+    case TextCommand::kPrepend: return StoreMode::kPrepend;
+    case TextCommand::kCas: return StoreMode::kCas;
+    default: return StoreMode::kSet;
+  }
+}
+
+}  // namespace
+
+void TextHandler::Reply(const TextRequest& req, ResponseBuffer* out,
+                        std::string_view line) {
+  if (!req.noreply) out->AppendLine(line);
+}
+
+TextHandler::Next TextHandler::Handle(const TextRequest& req, ResponseBuffer* out,
+                                      PendingStore* pending) {
+  Store* store = ctx_->store;
+  switch (req.command) {
+    case TextCommand::kGet:
+    case TextCommand::kGets:
+    case TextCommand::kGat:
+    case TextCommand::kGats:
+      Get(req, out);
+      return Next::kCommand;
+
+    case TextCommand::kSet:
+    case TextCommand::kAdd:
+    case TextCommand::kReplace:
+    case TextCommand::kAppend:
+    case TextCommand::kPrepend:
+    case TextCommand::kCas:
+      return StartStore(req, out, pending);
+
+    case TextCommand::kDelete:
+      if (store->Delete(req.key)) {
+        stats_->delete_hits.Add();
+        Reply(req, out, "DELETED");
+      } else {
+        stats_->delete_misses.Add();
+        Reply(req, out, "NOT_FOUND");
+      }
+      return Next::kCommand;
+
+    case TextCommand::kIncr:
+    case TextCommand::kDecr:
+      Arith(req, out);
+      return Next::kCommand;
+
+    case TextCommand::kTouch:
+      stats_->touch_cmds.Add();
+      if (store->Touch(req.key, ctx_->clock->ToRelTime(req.exptime))) {
+        stats_->touch_hits.Add();
+        Reply(req, out, "TOUCHED");
+      } else {
+        stats_->touch_misses.Add();
+        Reply(req, out, "NOT_FOUND");
+      }
+      return Next::kCommand;
+
+    case TextCommand::kFlushAll: {
+      stats_->flush_cmds.Add();
+      RelTime when = req.has_delay && req.exptime > 0
+                         ? ctx_->clock->ToRelTime(req.exptime)
+                         : ctx_->clock->Now();
+      store->FlushAll(when);
+      Reply(req, out, "OK");
+      return Next::kCommand;
+    }
+
+    case TextCommand::kVersion: {
+      std::string line = "VERSION ";
+      line += ServerVersion();
+      out->AppendLine(line);
+      return Next::kCommand;
+    }
+
+    case TextCommand::kVerbosity:
+      FLAGS_v = static_cast<int>(req.verbosity);
+      Reply(req, out, "OK");
+      return Next::kCommand;
+
+    case TextCommand::kQuit:
+      return Next::kClose;
+
+    case TextCommand::kStats:
+      Stats(req, out);
+      return Next::kCommand;
+
+    case TextCommand::kDebugTime:
+      if (!ctx_->options->debug_time) {
+        out->AppendLine("ERROR");
+      } else {
+        ctx_->clock->AddOffset(req.exptime);
+        out->AppendLine("OK");
+      }
+      return Next::kCommand;
+  }
+  out->AppendLine("ERROR");
+  return Next::kCommand;
+}
+
+void TextHandler::RejectRequest(const TextRequest& req, const ParseResult& result,
+                                ResponseBuffer* out) {
+  // memcached counts a flush_all before looking at its arguments.
+  if (req.command == TextCommand::kFlushAll) stats_->flush_cmds.Add();
+  if (!result.noreply) out->AppendLine(result.error);
+}
+
+void TextHandler::Get(const TextRequest& req, ResponseBuffer* out) {
+  const bool touch = req.command == TextCommand::kGat || req.command == TextCommand::kGats;
+  const bool with_cas = req.command == TextCommand::kGets || req.command == TextCommand::kGats;
+  const RelTime exptime = touch ? ctx_->clock->ToRelTime(req.exptime) : 0;
+  Store* store = ctx_->store;
+  KeyIterator keys(req.keys);
+  std::string_view key;
+  while (keys.Next(&key)) {
+    ItemRef item = touch ? store->GetAndTouch(key, exptime) : store->Get(key);
+    // As memcached: gat/gats count as touches, not as gets.
+    (touch ? stats_->touch_cmds : stats_->get_cmds).Add();
+    if (!item) {
+      if (touch) {
+        stats_->touch_misses.Add();
+      } else {
+        stats_->get_misses.Add();
+      }
+      continue;
+    }
+    if (touch) {
+      stats_->touch_hits.Add();
+    } else {
+      stats_->get_hits.Add();
+    }
+    // "VALUE <key> <flags> <bytes>[ <cas>]\r\n"
+    char* start = out->Reserve(6 + key.size() + 3 * 21 + 4);
+    char* p = PutText(start, "VALUE ");
+    p = PutText(p, item.key());
+    *p++ = ' ';
+    p = PutNumber(p, item.client_flags());
+    *p++ = ' ';
+    p = PutNumber(p, item.value().size());
+    if (with_cas) {
+      *p++ = ' ';
+      p = PutNumber(p, item.cas());
+    }
+    *p++ = '\r';
+    *p++ = '\n';
+    out->Commit(p - start);
+    out->AppendValue(std::move(item));
+  }
+  out->Append("END\r\n");
+}
+
+TextHandler::Next TextHandler::StartStore(const TextRequest& req, ResponseBuffer* out,
+                                          PendingStore* pending) {
+  pending->mode = ModeOf(req.command);
+  pending->cas_in = req.cas_unique;
+  pending->noreply = req.noreply;
+  pending->value_length = req.value_length;
+  pending->item.Reset();
+  AllocResult r = ctx_->store->Allocate(req.key, req.client_flags,
+                                        ctx_->clock->ToRelTime(req.exptime),
+                                        req.value_length, &pending->item);
+  if (r == AllocResult::kOk) return Next::kReadValue;
+
+  if (r == AllocResult::kTooLarge) {
+    stats_->store_too_large.Add();
+    Reply(req, out, "SERVER_ERROR object too large for cache");
+  } else {
+    stats_->store_no_memory.Add();
+    Reply(req, out, "SERVER_ERROR out of memory storing object");
+  }
+  // As memcached: a failed set must not leave the old value readable.
+  if (pending->mode == StoreMode::kSet) ctx_->store->Delete(req.key);
+  return Next::kSwallow;
+}
+
+void TextHandler::CompleteStore(PendingStore* pending, bool terminated,
+                                ResponseBuffer* out) {
+  ItemRef item = std::move(pending->item);
+  auto reply = [&](std::string_view line) {
+    if (!pending->noreply) out->AppendLine(line);
+  };
+  if (!terminated) {
+    reply("CLIENT_ERROR bad data chunk");
+    return;
+  }
+  stats_->set_cmds.Add();
+  StoreResult r = ctx_->store->StoreItem(item, pending->mode, pending->cas_in);
+  if (pending->mode == StoreMode::kCas) {
+    if (r == StoreResult::kStored) stats_->cas_hits.Add();
+    if (r == StoreResult::kExists) stats_->cas_badval.Add();
+    if (r == StoreResult::kNotFound) stats_->cas_misses.Add();
+  }
+  switch (r) {
+    case StoreResult::kStored: reply("STORED"); break;
+    case StoreResult::kNotStored: reply("NOT_STORED"); break;
+    case StoreResult::kExists: reply("EXISTS"); break;
+    case StoreResult::kNotFound: reply("NOT_FOUND"); break;
+    case StoreResult::kNoMemory: reply("SERVER_ERROR out of memory storing object"); break;
+  }
+}
+
+void TextHandler::Arith(const TextRequest& req, ResponseBuffer* out) {
+  const bool incr = req.command == TextCommand::kIncr;
+  uint64_t value = 0;
+  ArithResult r = ctx_->store->Arith(req.key, incr, req.delta, &value);
+  switch (r) {
+    case ArithResult::kOk: {
+      (incr ? stats_->incr_hits : stats_->decr_hits).Add();
+      if (!req.noreply) {
+        char* start = out->Reserve(24);
+        char* p = PutNumber(start, value);
+        *p++ = '\r';
+        *p++ = '\n';
+        out->Commit(p - start);
+      }
+      break;
+    }
+    case ArithResult::kNotFound:
+      (incr ? stats_->incr_misses : stats_->decr_misses).Add();
+      Reply(req, out, "NOT_FOUND");
+      break;
+    case ArithResult::kNonNumeric:
+      Reply(req, out, "CLIENT_ERROR cannot increment or decrement non-numeric value");
+      break;
+    case ArithResult::kNoMemory:
+      Reply(req, out, "SERVER_ERROR out of memory");
+      break;
+  }
+}
+
+void TextHandler::Stats(const TextRequest& req, ResponseBuffer* out) {
+  if (req.args == "reset") {
+    ResetStats(*ctx_);
+    out->AppendLine("RESET");
+    return;
+  }
+  std::string text;
+  if (!WriteStatsGroup(*ctx_, req.args, &text)) {
+    out->AppendLine("ERROR");
+    return;
+  }
+  out->Append(text);
+}
+
+}  // namespace memcd

@@ -1,0 +1,59 @@
+// The text protocol's request handler: the one place where a parsed request
+// meets the store. It formats replies into a ResponseBuffer and tells the
+// session what to read next; it never touches a socket.
+#ifndef MEMCD_SERVER_TEXT_HANDLER_H_
+#define MEMCD_SERVER_TEXT_HANDLER_H_
+
+#include <cstdint>
+
+#include "proto/text_parser.h"
+#include "server/response_buffer.h"
+#include "server/server_context.h"
+#include "stats/thread_stats.h"
+#include "store/store.h"
+
+namespace memcd {
+
+// A storage command whose data block is still being read.
+struct PendingStore {
+  ItemRef item;             // empty when the data is being swallowed
+  StoreMode mode = StoreMode::kSet;
+  uint64_t cas_in = 0;
+  bool noreply = false;
+  uint32_t value_length = 0;
+};
+
+class TextHandler {
+ public:
+  // Both pointers are borrowed; `stats` belongs to the calling worker.
+  TextHandler(ServerContext* ctx, ThreadStats* stats) : ctx_(ctx), stats_(stats) {}
+
+  enum class Next {
+    kCommand,    // read the next command
+    kReadValue,  // read pending->value_length + 2 bytes into pending->item
+    kSwallow,    // discard pending->value_length + 2 bytes
+    kClose,      // send what is queued, then close
+  };
+
+  // Executes `req` (or, for storage commands, prepares *pending).
+  Next Handle(const TextRequest& req, ResponseBuffer* out, PendingStore* pending);
+  // Answers a request the parser refused (`req` holds what was parsed).
+  void RejectRequest(const TextRequest& req, const ParseResult& result, ResponseBuffer* out);
+  // The data block of a pending storage command has arrived; `terminated`
+  // tells whether it was followed by "\r\n".
+  void CompleteStore(PendingStore* pending, bool terminated, ResponseBuffer* out);
+
+ private:
+  Next StartStore(const TextRequest& req, ResponseBuffer* out, PendingStore* pending);
+  void Get(const TextRequest& req, ResponseBuffer* out);
+  void Arith(const TextRequest& req, ResponseBuffer* out);
+  void Stats(const TextRequest& req, ResponseBuffer* out);
+  void Reply(const TextRequest& req, ResponseBuffer* out, std::string_view line);
+
+  ServerContext* ctx_;
+  ThreadStats* stats_;
+};
+
+}  // namespace memcd
+
+#endif  // MEMCD_SERVER_TEXT_HANDLER_H_

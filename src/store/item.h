@@ -1,0 +1,100 @@
+// The in-memory layout of one item: a 33-byte header, then the 8-byte CAS
+// (only with CAS enabled), then the key, then the value without "\r\n".
+// Items live in arena chunks and refer to each other by 32-bit ItemId.
+#ifndef MEMCD_STORE_ITEM_H_
+#define MEMCD_STORE_ITEM_H_
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+
+#include "base/clock.h"
+
+namespace memcd {
+
+// Byte offset of an item in the arena divided by 8 (items are 8-aligned).
+using ItemId = uint32_t;
+// Never a valid id: the arena is at most 32 GiB and chunks are >= 8 bytes.
+constexpr ItemId kNullItemId = 0xffffffffu;
+
+// Item::flags bits.
+enum ItemFlag : uint8_t {
+  kItemLinked = 1 << 0,   // in the hash table and the LRU
+  kItemFetched = 1 << 1,  // read at least once since stored
+  kItemHasCas = 1 << 2,   // 8 CAS bytes follow the header
+  kItemActive = 1 << 3,   // read since it last moved to the LRU head
+};
+
+struct Item {
+  static constexpr size_t kHeaderSize = 33;
+  static constexpr size_t kCasSize = 8;
+
+  ItemId h_next;                   // hash chain; item lock of the key's stripe
+  ItemId lru_prev;                 // toward the head; the class's LRU lock
+  ItemId lru_next;                 // toward the tail; the class's LRU lock
+  std::atomic<RelTime> exptime;    // 0 = never; written under the item lock
+  std::atomic<RelTime> time;       // last store or access; item lock
+  uint32_t client_flags;           // immutable once stored
+  uint32_t value_length;           // immutable once stored
+  std::atomic<uint16_t> refcount;  // 1 while linked, +1 per ItemRef
+  std::atomic<uint8_t> flags;      // ItemFlag bits; relaxed, item lock to write
+  uint8_t slab_class;              // fixed while the chunk is in use
+  uint8_t key_length;
+  char tail[3];  // first bytes of [cas] key value
+
+  size_t cas_size() const {
+    return (flags.load(std::memory_order_relaxed) & kItemHasCas) ? kCasSize : 0;
+  }
+  bool has_flag(ItemFlag f) const {
+    return (flags.load(std::memory_order_relaxed) & f) != 0;
+  }
+  // Skips the read-modify-write when the bit is already set (hot on gets).
+  void set_flag(ItemFlag f) {
+    if (!has_flag(f)) flags.fetch_or(f, std::memory_order_relaxed);
+  }
+  void clear_flag(ItemFlag f) {
+    flags.fetch_and(static_cast<uint8_t>(~f), std::memory_order_relaxed);
+  }
+
+  char* bytes() { return reinterpret_cast<char*>(this); }
+  const char* bytes() const { return reinterpret_cast<const char*>(this); }
+
+  // The CAS may sit at any alignment, hence memcpy.
+  uint64_t cas() const {
+    if (cas_size() == 0) return 0;
+    uint64_t v;
+    std::memcpy(&v, bytes() + kHeaderSize, sizeof(v));
+    return v;
+  }
+  void set_cas(uint64_t v) {
+    if (cas_size() != 0) std::memcpy(bytes() + kHeaderSize, &v, sizeof(v));
+  }
+
+  char* key_data() { return bytes() + kHeaderSize + cas_size(); }
+  std::string_view key() const {
+    return std::string_view(bytes() + kHeaderSize + cas_size(), key_length);
+  }
+  char* value_data() { return key_data() + key_length; }
+  std::string_view value() const {
+    return std::string_view(key().data() + key_length, value_length);
+  }
+
+  // Bytes this item occupies within its chunk.
+  size_t total_size() const {
+    return kHeaderSize + cas_size() + key_length + value_length;
+  }
+  static size_t TotalSize(bool use_cas, size_t key_length,
+                          size_t value_length) {
+    return kHeaderSize + (use_cas ? kCasSize : 0) + key_length + value_length;
+  }
+};
+
+static_assert(sizeof(Item) == 36, "the item header must stay compact");
+static_assert(offsetof(Item, tail) == Item::kHeaderSize,
+              "kHeaderSize must match the header's fields");
+
+}  // namespace memcd
+
+#endif  // MEMCD_STORE_ITEM_H_

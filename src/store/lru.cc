@@ -1,0 +1,57 @@
+#include "store/lru.h"
+
+#include <glog/logging.h>
+
+namespace memcd {
+
+namespace {
+
+// Links `item` at the head of the list given by `head` and `tail`.
+void PushHead(const Arena* arena, ItemId* head, ItemId* tail, Item* item) {
+  const ItemId id = arena->ToId(item);
+  item->lru_prev = kNullItemId;
+  item->lru_next = *head;
+  if (*head != kNullItemId) arena->ToItem(*head)->lru_prev = id;
+  *head = id;
+  if (*tail == kNullItemId) *tail = id;
+}
+
+void Remove(const Arena* arena, ItemId* head, ItemId* tail, Item* item) {
+  if (item->lru_prev != kNullItemId) {
+    arena->ToItem(item->lru_prev)->lru_next = item->lru_next;
+  } else {
+    DCHECK_EQ(*head, arena->ToId(item));
+    *head = item->lru_next;
+  }
+  if (item->lru_next != kNullItemId) {
+    arena->ToItem(item->lru_next)->lru_prev = item->lru_prev;
+  } else {
+    DCHECK_EQ(*tail, arena->ToId(item));
+    *tail = item->lru_prev;
+  }
+  item->lru_prev = item->lru_next = kNullItemId;
+}
+
+}  // namespace
+
+void LruList::do_LinkHead(Item* item) {
+  PushHead(arena_, &head_, &tail_, item);
+  ++counters_.number;
+  ++counters_.total_items;
+  counters_.bytes += item->total_size();
+}
+
+void LruList::do_Unlink(Item* item) {
+  Remove(arena_, &head_, &tail_, item);
+  DCHECK_GT(counters_.number, 0u);
+  --counters_.number;
+  counters_.bytes -= item->total_size();
+}
+
+void LruList::do_MoveToHead(Item* item) {
+  if (head_ == arena_->ToId(item)) return;
+  Remove(arena_, &head_, &tail_, item);
+  PushHead(arena_, &head_, &tail_, item);
+}
+
+}  // namespace memcd

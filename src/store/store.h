@@ -1,0 +1,116 @@
+// The item store facade: the only interface the server layer uses to reach
+// items. Thread-safe; takes no thread, connection or socket objects.
+#ifndef MEMCD_STORE_STORE_H_
+#define MEMCD_STORE_STORE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/clock.h"
+#include "store/item_ref.h"
+#include "store/store_stats.h"
+
+namespace memcd {
+
+struct StoreOptions {
+  size_t memory_limit = 64u << 20;   // -m, bytes of item pages
+  size_t item_size_max = 1u << 20;   // -I, largest item (header + key + value)
+  size_t slab_page_size = 1u << 20;  // page handed to a class
+  uint32_t chunk_size_min = 48;      // -n, smallest chunk's key+value+flags room
+  double growth_factor = 1.25;       // -f
+  bool use_cas = true;               // false with -C
+  int hashpower = 16;                // -o hashpower: initial 2^n buckets
+  bool evict = true;                 // false with -M: refuse instead of evicting
+};
+
+enum class StoreMode { kSet, kAdd, kReplace, kAppend, kPrepend, kCas };
+
+enum class StoreResult {
+  kStored,     // STORED
+  kNotStored,  // NOT_STORED (add on hit, replace/append/prepend on miss)
+  kExists,     // EXISTS (cas mismatch)
+  kNotFound,   // NOT_FOUND (cas on a missing key)
+  kNoMemory,   // append/prepend could not allocate the combined item
+};
+
+enum class AllocResult {
+  kOk,
+  kTooLarge,  // SERVER_ERROR object too large for cache
+  kNoMemory,  // SERVER_ERROR out of memory storing object
+};
+
+enum class ArithResult {
+  kOk,
+  kNotFound,    // NOT_FOUND
+  kNonNumeric,  // CLIENT_ERROR cannot increment or decrement non-numeric value
+  kNoMemory,    // SERVER_ERROR out of memory
+};
+
+class Store {
+ public:
+  // `clock` is borrowed and must outlive the store.
+  Store(const StoreOptions& options, const Clock* clock);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // True when `options` can be served; otherwise false with a one-line reason
+  // in *error (memcached's wording where memcached refuses the same). The
+  // constructor requires valid options.
+  static bool ValidateOptions(const StoreOptions& options, std::string* error);
+
+  // Allocates an unlinked item with room for `value_length` value bytes (the
+  // value is stored without its trailing "\r\n"). The caller fills
+  // out->mutable_value() and then calls StoreItem(). `exptime` is already a
+  // RelTime (see Clock::ToRelTime).
+  AllocResult Allocate(std::string_view key, uint32_t client_flags,
+                       RelTime exptime, uint32_t value_length, ItemRef* out);
+
+  // Links an item from Allocate() according to `mode`. `cas_in` is used by
+  // kCas only. On kStored, *cas_out (if not null) receives the stored item's
+  // CAS (0 with -C).
+  StoreResult StoreItem(const ItemRef& item, StoreMode mode, uint64_t cas_in,
+                        uint64_t* cas_out = nullptr);
+
+  // Returns the live item for `key` or an empty ref. Expired and flushed
+  // items are unlinked lazily here. Marks the item fetched.
+  ItemRef Get(std::string_view key);
+  // Get and set a new exptime in one step (gat/gats).
+  ItemRef GetAndTouch(std::string_view key, RelTime exptime);
+  // Sets a new exptime; false when the key is missing.
+  bool Touch(std::string_view key, RelTime exptime);
+  // Unlinks the key; false when missing.
+  bool Delete(std::string_view key);
+  // incr (incr=true, wraps at 2^64) or decr (floors at 0) of a decimal value.
+  // On kOk, *value_out holds the new value and *cas_out (if not null) the
+  // item's new CAS.
+  ArithResult Arith(std::string_view key, bool incr, uint64_t delta,
+                    uint64_t* value_out, uint64_t* cas_out = nullptr);
+  // Invalidates every item stored at or before `when` (a RelTime; Now() for
+  // an immediate flush) once `when` has come. Does not walk memory.
+  void FlushAll(RelTime when);
+
+  // Snapshot of the store-wide counters and gauges.
+  void GetStats(StoreStats* out) const;
+  // Per slab class figures, for "stats slabs" / "stats items".
+  void GetSlabStats(std::vector<SlabClassStats>* out) const;
+
+  const StoreOptions& options() const { return options_; }
+
+  // For ItemRef only: drops one reference, freeing the item when it was the
+  // last one and the item is no longer linked.
+  void Release(Item* item);
+
+ private:
+  class Impl;
+  StoreOptions options_;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace memcd
+
+#endif  // MEMCD_STORE_STORE_H_

@@ -1,0 +1,209 @@
+#include "store/store_impl.h"
+
+#include <glog/logging.h>
+
+#include <mutex>
+
+#include "base/hash.h"
+
+namespace memcd {
+
+Store::Impl::Impl(Store* owner, const StoreOptions& options, const Clock* clock)
+    : owner_(owner),
+      options_(options),
+      clock_(clock),
+      arena_(SlabAllocator::MaxPages(options) *
+             SlabAllocator::PageSize(options)),
+      slabs_(options, &arena_),
+      table_(options.hashpower, &arena_),
+      locks_(options.hashpower) {
+  lrus_.resize(slabs_.num_classes() + 1);
+  for (int cls = 1; cls <= slabs_.num_classes(); ++cls) {
+    lrus_[cls] = std::make_unique<LruList>(&arena_);
+  }
+}
+
+bool Store::Impl::IsDead(const Item& item, RelTime now, bool* flushed) const {
+  *flushed = flush_.IsFlushed(item, now);
+  if (*flushed) return true;
+  const RelTime exptime = item.exptime.load(std::memory_order_relaxed);
+  return exptime != 0 && exptime <= now;
+}
+
+Item* Store::Impl::do_FindLive(std::string_view key, uint32_t hash) {
+  Item* item = table_.Find(key, hash);
+  if (item == nullptr) return nullptr;
+  bool flushed;
+  if (!IsDead(*item, clock_->Now(), &flushed)) return item;
+  // As memcached's do_item_get: every lookup reaps and counts, not only get.
+  (flushed ? get_flushed_ : get_expired_)
+      .fetch_add(1, std::memory_order_relaxed);
+  do_Unlink(item, hash);
+  return nullptr;
+}
+
+void Store::Impl::do_Link(Item* item, uint32_t hash) {
+  DCHECK(!item->has_flag(kItemLinked));
+  StampCas(item);
+  item->time.store(clock_->Now(), std::memory_order_relaxed);
+  item->set_flag(kItemLinked);
+  item->refcount.fetch_add(1, std::memory_order_relaxed);
+  table_.Insert(item, hash);
+  LruList& list = lru(item->slab_class);
+  std::lock_guard<std::mutex> lock(list.mutex());
+  list.do_LinkHead(item);
+}
+
+void Store::Impl::do_Unlink(Item* item, uint32_t hash) {
+  CHECK(table_.Remove(item, hash)) << "linked item missing from the table";
+  {
+    LruList& list = lru(item->slab_class);
+    std::lock_guard<std::mutex> lock(list.mutex());
+    list.do_Unlink(item);
+  }
+  item->clear_flag(kItemLinked);
+  Release(item);
+}
+
+void Store::Impl::do_Replace(Item* old_item, Item* new_item, uint32_t hash) {
+  DCHECK(!new_item->has_flag(kItemLinked));
+  StampCas(new_item);
+  new_item->time.store(clock_->Now(), std::memory_order_relaxed);
+  new_item->set_flag(kItemLinked);
+  new_item->refcount.fetch_add(1, std::memory_order_relaxed);
+  table_.Replace(old_item, new_item, hash);
+  // One LRU lock at a time: the two items may be in different classes.
+  {
+    LruList& list = lru(old_item->slab_class);
+    std::lock_guard<std::mutex> lock(list.mutex());
+    list.do_Unlink(old_item);
+  }
+  {
+    LruList& list = lru(new_item->slab_class);
+    std::lock_guard<std::mutex> lock(list.mutex());
+    list.do_LinkHead(new_item);
+  }
+  old_item->clear_flag(kItemLinked);
+  Release(old_item);
+}
+
+void Store::Impl::do_Bump(Item* item) {
+  const RelTime now = clock_->Now();
+  if (item->time.load(std::memory_order_relaxed) + kUpdateInterval < now) {
+    LruList& list = lru(item->slab_class);
+    std::lock_guard<std::mutex> lock(list.mutex());
+    list.do_MoveToHead(item);
+    item->clear_flag(kItemActive);
+  } else {
+    // Not worth an LRU relink yet: flag it, and eviction spares it once.
+    item->set_flag(kItemActive);
+  }
+  item->time.store(now, std::memory_order_relaxed);
+}
+
+void Store::Impl::Release(Item* item) {
+  const uint16_t before =
+      item->refcount.fetch_sub(1, std::memory_order_acq_rel);
+  DCHECK_GT(before, 0) << "released an item with no reference";
+  if (before == 1) {
+    DCHECK(!item->has_flag(kItemLinked));
+    slabs_.Free(item);
+  }
+}
+
+ItemRef Store::Impl::Get(std::string_view key, bool touch, RelTime exptime) {
+  const uint32_t hash = HashKey(key);
+  std::lock_guard<std::mutex> lock(locks_.ForHash(hash));
+  Item* item = do_FindLive(key, hash);
+  if (item == nullptr) return ItemRef();
+  item->refcount.fetch_add(1, std::memory_order_relaxed);
+  if (touch) item->exptime.store(exptime, std::memory_order_relaxed);
+  item->set_flag(kItemFetched);
+  do_Bump(item);
+  return ItemRef(owner_, item);
+}
+
+bool Store::Impl::Touch(std::string_view key, RelTime exptime) {
+  const uint32_t hash = HashKey(key);
+  std::lock_guard<std::mutex> lock(locks_.ForHash(hash));
+  Item* item = do_FindLive(key, hash);
+  if (item == nullptr) return false;
+  item->exptime.store(exptime, std::memory_order_relaxed);
+  item->set_flag(kItemFetched);
+  do_Bump(item);
+  return true;
+}
+
+bool Store::Impl::Delete(std::string_view key) {
+  const uint32_t hash = HashKey(key);
+  std::lock_guard<std::mutex> lock(locks_.ForHash(hash));
+  Item* item = do_FindLive(key, hash);
+  if (item == nullptr) return false;
+  do_Unlink(item, hash);
+  return true;
+}
+
+void Store::Impl::FlushAll(RelTime when) {
+  const RelTime now = clock_->Now();
+  if (when == 0) when = now;
+  // memcached's flush_all: with CAS the cut is one second earlier and, when
+  // it is already due, everything stored before this call (even within this
+  // second) is told apart from later stores by its CAS. Without CAS every
+  // item stored up to `when`, this second included, goes.
+  if (options_.use_cas) {
+    const RelTime oldest_live = when - 1;
+    flush_.Set(oldest_live, oldest_live <= now ? NextCas() : 0, now);
+  } else {
+    flush_.Set(when, 0, now);
+  }
+}
+
+void Store::Impl::GetStats(StoreStats* out) const {
+  *out = StoreStats();
+  for (int cls = 1; cls <= slabs_.num_classes(); ++cls) {
+    LruList& list = lru(cls);
+    std::lock_guard<std::mutex> lock(list.mutex());
+    const LruCounters& c = list.do_counters();
+    out->curr_items += c.number;
+    out->total_items += c.total_items;
+    out->bytes += c.bytes;
+    out->evictions += c.evicted;
+    out->reclaimed += c.reclaimed;
+    out->expired_unfetched += c.expired_unfetched;
+    out->evicted_unfetched += c.evicted_unfetched;
+    out->outofmemory += c.outofmemory;
+  }
+  out->get_expired = get_expired_.load(std::memory_order_relaxed);
+  out->get_flushed = get_flushed_.load(std::memory_order_relaxed);
+  out->total_malloced = slabs_.total_malloced();
+  out->limit_maxbytes = options_.memory_limit;
+  out->hash_power_level = static_cast<uint64_t>(table_.hashpower());
+  out->hash_bytes = table_.bytes();
+  out->hash_is_expanding = 0;
+  out->slabs_moved = 0;
+  out->curr_cas = cas_.load(std::memory_order_relaxed);
+}
+
+void Store::Impl::GetSlabStats(std::vector<SlabClassStats>* out) const {
+  out->clear();
+  const RelTime now = clock_->Now();
+  for (int cls = 1; cls <= slabs_.num_classes(); ++cls) {
+    SlabClassStats s;
+    slabs_.GetClassStats(cls, &s);
+    LruList& list = lru(cls);
+    std::lock_guard<std::mutex> lock(list.mutex());
+    const LruCounters& c = list.do_counters();
+    s.number = c.number;
+    const Item* tail = list.do_Tail();
+    const RelTime tail_time =
+        tail == nullptr ? now : tail->time.load(std::memory_order_relaxed);
+    s.age = tail_time < now ? now - tail_time : 0;
+    s.evicted = c.evicted;
+    s.evicted_nonzero = c.evicted_nonzero;
+    s.reclaimed = c.reclaimed;
+    s.outofmemory = c.outofmemory;
+    out->push_back(s);
+  }
+}
+
+}  // namespace memcd

@@ -1,0 +1,47 @@
+// Plain snapshots of store counters, filled by Store::GetStats().
+#ifndef MEMCD_STORE_STORE_STATS_H_
+#define MEMCD_STORE_STORE_STATS_H_
+
+#include <cstdint>
+
+namespace memcd {
+
+struct StoreStats {
+  uint64_t curr_items = 0;         // linked items
+  uint64_t total_items = 0;        // items ever linked
+  uint64_t bytes = 0;              // key + value + header bytes of linked items
+  uint64_t evictions = 0;          // live items evicted to make room
+  uint64_t reclaimed = 0;          // expired items whose memory was reused
+  uint64_t expired_unfetched = 0;  // reclaimed items never read
+  uint64_t evicted_unfetched = 0;  // evicted items never read
+  uint64_t get_expired = 0;        // Get() found the key but it had expired
+  uint64_t get_flushed = 0;        // Get() found the key but it was flushed
+  uint64_t total_malloced = 0;     // bytes of pages handed to classes
+  uint64_t limit_maxbytes = 0;     // -m in bytes
+  uint64_t hash_power_level = 0;
+  uint64_t hash_bytes = 0;
+  uint64_t hash_is_expanding = 0;
+  uint64_t slabs_moved = 0;
+  uint64_t outofmemory = 0;        // allocations refused (-M or nothing evictable)
+  uint64_t curr_cas = 0;           // last CAS handed out (internal)
+};
+
+struct SlabClassStats {
+  int id = 0;
+  uint32_t chunk_size = 0;
+  uint32_t chunks_per_page = 0;
+  uint64_t total_pages = 0;
+  uint64_t total_chunks = 0;
+  uint64_t used_chunks = 0;
+  uint64_t free_chunks = 0;
+  uint64_t number = 0;        // linked items in the class
+  uint64_t age = 0;           // seconds since the LRU tail item was accessed
+  uint64_t evicted = 0;
+  uint64_t evicted_nonzero = 0;
+  uint64_t reclaimed = 0;
+  uint64_t outofmemory = 0;
+};
+
+}  // namespace memcd
+
+#endif  // MEMCD_STORE_STORE_STATS_H_

@@ -1,0 +1,45 @@
+// Helpers shared by the store's unit tests.
+#ifndef MEMCD_STORE_STORE_TEST_UTIL_H_
+#define MEMCD_STORE_STORE_TEST_UTIL_H_
+
+#include <cstring>
+#include <string>
+#include <string_view>
+
+#include "store/store.h"
+
+namespace memcd {
+namespace testing_util {
+
+// Allocates and stores `value` under `key` in one step. Allocation failures
+// come back as kNoMemory (the AllocResult is in *alloc when given).
+inline StoreResult Put(Store* store, std::string_view key,
+                       std::string_view value, StoreMode mode = StoreMode::kSet,
+                       uint32_t flags = 0, RelTime exptime = 0,
+                       uint64_t cas_in = 0, uint64_t* cas_out = nullptr,
+                       AllocResult* alloc = nullptr) {
+  ItemRef item;
+  const AllocResult r = store->Allocate(
+      key, flags, exptime, static_cast<uint32_t>(value.size()), &item);
+  if (alloc != nullptr) *alloc = r;
+  if (r != AllocResult::kOk) return StoreResult::kNoMemory;
+  std::memcpy(item.mutable_value(), value.data(), value.size());
+  return store->StoreItem(item, mode, cas_in, cas_out);
+}
+
+// The value stored under `key`, or "<miss>".
+inline std::string GetValue(Store* store, std::string_view key) {
+  ItemRef ref = store->Get(key);
+  return ref ? std::string(ref.value()) : std::string("<miss>");
+}
+
+inline StoreStats Stats(const Store& store) {
+  StoreStats s;
+  store.GetStats(&s);
+  return s;
+}
+
+}  // namespace testing_util
+}  // namespace memcd
+
+#endif  // MEMCD_STORE_STORE_TEST_UTIL_H_

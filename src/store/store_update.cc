@@ -1,0 +1,235 @@
+// Allocation with eviction, and the operations that create or change items.
+#include <glog/logging.h>
+
+#include <charconv>
+#include <cstring>
+#include <mutex>
+#include <new>
+
+#include "base/hash.h"
+#include "store/arith.h"
+#include "store/store_impl.h"
+
+namespace memcd {
+
+Item* Store::Impl::NewItem(std::string_view key, uint32_t client_flags,
+                           RelTime exptime, uint32_t value_length,
+                           size_t held_stripe, AllocResult* result) {
+  CHECK_LE(key.size(), 255u) << "keys are validated by the protocol layer";
+  const size_t total =
+      Item::TotalSize(options_.use_cas, key.size(), value_length);
+  const int cls = slabs_.ClassFor(total);
+  if (cls == 0) {
+    *result = AllocResult::kTooLarge;
+    return nullptr;
+  }
+  void* chunk = slabs_.Alloc(cls);
+  if (chunk == nullptr) chunk = PullTail(cls, held_stripe);
+  if (chunk == nullptr) {
+    *result = AllocResult::kNoMemory;
+    return nullptr;
+  }
+  Item* item = new (chunk) Item;
+  item->h_next = kNullItemId;
+  item->lru_prev = kNullItemId;
+  item->lru_next = kNullItemId;
+  item->exptime.store(exptime, std::memory_order_relaxed);
+  item->time.store(clock_->Now(), std::memory_order_relaxed);
+  item->client_flags = client_flags;
+  item->value_length = value_length;
+  item->refcount.store(1, std::memory_order_relaxed);
+  item->flags.store(options_.use_cas ? kItemHasCas : 0,
+                    std::memory_order_relaxed);
+  item->slab_class = static_cast<uint8_t>(cls);
+  item->key_length = static_cast<uint8_t>(key.size());
+  item->set_cas(0);
+  std::memcpy(item->key_data(), key.data(), key.size());
+  *result = AllocResult::kOk;
+  return item;
+}
+
+Item* Store::Impl::PullTail(int cls, size_t held_stripe) {
+  LruList& list = lru(cls);
+  std::lock_guard<std::mutex> lru_lock(list.mutex());
+  LruCounters& counters = list.do_counters();
+  const RelTime now = clock_->Now();
+  Item* item = list.do_Tail();
+  int second_chances = 0;
+  for (int tries = 0; item != nullptr && tries < kTailSearch; ++tries) {
+    Item* const prev = list.do_Prev(item);
+    // A count above 1 means an ItemRef holds it: its bytes must stay.
+    if (item->refcount.load(std::memory_order_acquire) != 1) {
+      item = prev;
+      continue;
+    }
+    const uint32_t hash = HashKey(item->key());
+    const size_t stripe = locks_.StripeOf(hash);
+    // Against the lock order (LRU -> item), hence only try_lock; our own
+    // caller's stripe is held already and must be skipped, not relocked.
+    if (stripe == held_stripe || !locks_.ForStripe(stripe).try_lock()) {
+      item = prev;
+      continue;
+    }
+    std::lock_guard<std::mutex> item_lock(locks_.ForStripe(stripe),
+                                          std::adopt_lock);
+    if (item->refcount.load(std::memory_order_acquire) != 1) {
+      item = prev;
+      continue;
+    }
+    bool flushed;
+    const bool fetched = item->has_flag(kItemFetched);
+    if (IsDead(*item, now, &flushed)) {
+      ++counters.reclaimed;
+      if (!fetched) ++counters.expired_unfetched;
+    } else if (item->has_flag(kItemActive) &&
+               second_chances++ < kMaxSecondChances) {
+      item->clear_flag(kItemActive);
+      list.do_MoveToHead(item);
+      item = prev;
+      --tries;  // a spared item does not use up the search
+      continue;
+    } else if (options_.evict) {
+      ++counters.evicted;
+      if (item->exptime.load(std::memory_order_relaxed) != 0) {
+        ++counters.evicted_nonzero;
+      }
+      if (!fetched) ++counters.evicted_unfetched;
+    } else {
+      item = prev;  // -M: only dead items may be taken
+      continue;
+    }
+    CHECK(table_.Remove(item, hash)) << "linked item missing from the table";
+    list.do_Unlink(item);
+    item->clear_flag(kItemLinked);
+    // The link's reference passes to the caller.
+    return item;
+  }
+  ++counters.outofmemory;
+  return nullptr;
+}
+
+AllocResult Store::Impl::Allocate(std::string_view key, uint32_t client_flags,
+                                  RelTime exptime, uint32_t value_length,
+                                  ItemRef* out) {
+  AllocResult result;
+  Item* item =
+      NewItem(key, client_flags, exptime, value_length, kNoStripe, &result);
+  *out = item == nullptr ? ItemRef() : ItemRef(owner_, item);
+  return result;
+}
+
+StoreResult Store::Impl::StoreItem(Item* item, StoreMode mode, uint64_t cas_in,
+                                   uint64_t* cas_out) {
+  DCHECK(!item->has_flag(kItemLinked)) << "item stored twice";
+  const std::string_view key = item->key();
+  const uint32_t hash = HashKey(key);
+  const size_t stripe = locks_.StripeOf(hash);
+  std::lock_guard<std::mutex> lock(locks_.ForStripe(stripe));
+  Item* old = do_FindLive(key, hash);
+
+  Item* to_link = nullptr;
+  Item* combined = nullptr;  // append/prepend's new item; we hold its ref
+  StoreResult result = StoreResult::kNotStored;
+  switch (mode) {
+    case StoreMode::kSet:
+      to_link = item;
+      break;
+    case StoreMode::kAdd:
+      if (old == nullptr) {
+        to_link = item;
+      } else {
+        do_Bump(old);  // as memcached: a refused add still refreshes the key
+      }
+      break;
+    case StoreMode::kReplace:
+      if (old != nullptr) to_link = item;
+      break;
+    case StoreMode::kAppend:
+    case StoreMode::kPrepend: {
+      if (old == nullptr) break;
+      AllocResult alloc;
+      // The combined item keeps the old item's flags and exptime.
+      combined = NewItem(
+          key, old->client_flags, old->exptime.load(std::memory_order_relaxed),
+          old->value_length + item->value_length, stripe, &alloc);
+      if (combined == nullptr) {
+        result = StoreResult::kNoMemory;
+        break;
+      }
+      const std::string_view first =
+          mode == StoreMode::kAppend ? old->value() : item->value();
+      const std::string_view second =
+          mode == StoreMode::kAppend ? item->value() : old->value();
+      std::memcpy(combined->value_data(), first.data(), first.size());
+      std::memcpy(combined->value_data() + first.size(), second.data(),
+                  second.size());
+      to_link = combined;
+      break;
+    }
+    case StoreMode::kCas:
+      if (old == nullptr) {
+        result = StoreResult::kNotFound;
+      } else if (cas_in == 0 || cas_in != old->cas() || !options_.use_cas) {
+        // As memcached 1.6: a zero CAS never matches, and with -C every
+        // item's CAS is 0, so cas always answers EXISTS.
+        result = StoreResult::kExists;
+      } else {
+        to_link = item;
+      }
+      break;
+  }
+
+  if (to_link != nullptr) {
+    if (old != nullptr) {
+      do_Replace(old, to_link, hash);
+    } else {
+      do_Link(to_link, hash);
+    }
+    result = StoreResult::kStored;
+    if (cas_out != nullptr) *cas_out = to_link->cas();
+  }
+  if (combined != nullptr) Release(combined);
+  return result;
+}
+
+ArithResult Store::Impl::Arith(std::string_view key, bool incr, uint64_t delta,
+                               uint64_t* value_out, uint64_t* cas_out) {
+  const uint32_t hash = HashKey(key);
+  const size_t stripe = locks_.StripeOf(hash);
+  std::lock_guard<std::mutex> lock(locks_.ForStripe(stripe));
+  Item* item = do_FindLive(key, hash);
+  if (item == nullptr) return ArithResult::kNotFound;
+  uint64_t value;
+  if (!ParseArithValue(item->value(), &value)) return ArithResult::kNonNumeric;
+  value = ApplyDelta(value, incr, delta);
+  char digits[20];
+  const auto conv = std::to_chars(digits, digits + sizeof(digits), value);
+  const size_t length = static_cast<size_t>(conv.ptr - digits);
+
+  uint64_t cas;
+  // Only the table's reference and our item lock: nobody can be reading the
+  // bytes, so a number that fits is written in place, space padded as
+  // memcached does.
+  if (length <= item->value_length &&
+      item->refcount.load(std::memory_order_acquire) == 1) {
+    std::memcpy(item->value_data(), digits, length);
+    std::memset(item->value_data() + length, ' ', item->value_length - length);
+    cas = StampCas(item);
+    do_Bump(item);
+  } else {
+    AllocResult alloc;
+    Item* fresh = NewItem(key, item->client_flags,
+                          item->exptime.load(std::memory_order_relaxed),
+                          static_cast<uint32_t>(length), stripe, &alloc);
+    if (fresh == nullptr) return ArithResult::kNoMemory;
+    std::memcpy(fresh->value_data(), digits, length);
+    do_Replace(item, fresh, hash);
+    cas = fresh->cas();
+    Release(fresh);
+  }
+  *value_out = value;
+  if (cas_out != nullptr) *cas_out = cas;
+  return ArithResult::kOk;
+}
+
+}  // namespace memcd
