@@ -227,6 +227,36 @@ TEST_F(SessionTest, StatsCountRequests) {
   EXPECT_NE(stats.find("STAT curr_connections 1\r\n"), std::string::npos);
 }
 
+uint64_t UsedChunks(Store* store) {
+  std::vector<SlabClassStats> classes;
+  store->GetSlabStats(&classes);
+  uint64_t used = 0;
+  for (const SlabClassStats& c : classes) used += c.used_chunks;
+  return used;
+}
+
+TEST_F(SessionTest, StalledReaderHoldsItsItemsUntilItCloses) {
+  StartServer();
+  int reader = Connect();
+  int other = Connect();
+  std::string value(100000, 'v');
+  Expect(other, "set k 0 0 100000\r\n" + value + "\r\n", "STORED\r\n");
+  // Far more reply bytes than the socket buffers hold; never read.
+  std::string gets;
+  for (int i = 0; i < 200; i++) gets += "get k\r\n";
+  Send(reader, gets);
+  // The stalled connection does not hold up the worker's other clients.
+  Expect(other, "delete k\r\nget k\r\n", "DELETED\r\nEND\r\n");
+  // Deleted, but its bytes are still referenced by the pending replies.
+  EXPECT_EQ(UsedChunks(store_.get()), 1u);
+  close(reader);
+  clients_.erase(clients_.begin());
+  // The server notices the close and releases what the replies held.
+  Expect(other, "version\r\n", std::string("VERSION ") + ServerVersion() + "\r\n");
+  for (int i = 0; i < 500 && UsedChunks(store_.get()) != 0; i++) usleep(10000);
+  EXPECT_EQ(UsedChunks(store_.get()), 0u);
+}
+
 TEST(ResponseBufferTest, PartialWritesResumeWhereTheyStopped) {
   int sv[2];
   ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);

@@ -41,6 +41,8 @@ Session::~Session() {
 }
 
 bool Session::Start() {
+  // Listeners accept non-blocking sockets already; other sources may not.
+  if (evutil_make_socket_nonblocking(fd_) != 0) return false;
   read_event_ = event_new(owner_->base(), fd_, EV_READ | EV_PERSIST, &Session::OnEvent, this);
   write_event_ = event_new(owner_->base(), fd_, EV_WRITE | EV_PERSIST, &Session::OnEvent, this);
   if (read_event_ == nullptr || write_event_ == nullptr) return false;

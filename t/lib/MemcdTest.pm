@@ -66,7 +66,8 @@ sub start {
     my $port = _free_port();
     my @argv = ($bin, '-p', $port, '-l', '127.0.0.1', '-U', '0',
                 split(' ', $args));
-    push @argv, '-u', 'root' if $> == 0;
+    # As root a user to switch to is required; tests may name another.
+    push @argv, '-u', (defined $opt{user} ? $opt{user} : 'root') if $> == 0;
     push @argv, '--debug_time' if $debug_time && is_memcd();
     my $pid = fork();
     die "fork: $!" unless defined $pid;
