@@ -103,5 +103,18 @@ my $top = $ENV{MEMCD_TOP} || '.';
   mem_get_is($s, 'tool', undef, 'memcflush flushed');
 }
 
+# --- memccapable: libmemcached's own conformance checks, text protocol only
+# (-a); each check prints "[pass]" or "[FAIL]".
+{
+  my ($status, $out, $err) = run_bin(60, 'memccapable', '-h', '127.0.0.1',
+                                     '-p', $port, '-a');
+  is($status, 0, 'memccapable -a exits 0') or diag($out . $err);
+  my @checks = $out =~ /^(ascii \S+(?: noreply)?)\s+\[(\w+)\]/mg;
+  my %result = @checks;
+  cmp_ok(scalar(keys %result), '>=', 27, 'memccapable ran its ascii checks');
+  my @failed = grep { $result{$_} ne 'pass' } sort keys %result;
+  is("@failed", '', 'memccapable: every ascii check passes');
+}
+
 is($srv->stop, 0, 'server stops cleanly after the clients');
 done_testing();
