@@ -20,24 +20,56 @@ namespace memcd {
 namespace {
 
 TEST(ReadBufferTest, KeepsUnconsumedBytesContiguous) {
-  ReadBuffer b(8);
+  BufferPool pool(16, 4);
+  ReadBuffer b(&pool);
   size_t space;
   char* p = b.PrepareWrite(9, &space);
-  ASSERT_GE(space, 9u);
+  ASSERT_EQ(space, 16u);
   memcpy(p, "get a\r\nge", 9);
   b.Commit(9);
   EXPECT_EQ(b.data(), "get a\r\nge");
   b.Consume(7);
   EXPECT_EQ(b.data(), "ge");
-  p = b.PrepareWrite(100, &space);
-  ASSERT_GE(space, 100u);
+  p = b.PrepareWrite(12, &space);  // moves "ge" to the front; no growth
+  ASSERT_GE(space, 12u);
+  EXPECT_EQ(b.capacity(), 16u);
   memcpy(p, "t b\r\n", 5);
   b.Commit(5);
   EXPECT_EQ(b.data(), "get b\r\n");
   b.Consume(7);
   EXPECT_TRUE(b.empty());
-  b.ShrinkIfIdle();
+  b.ReleaseIfEmpty();
   EXPECT_EQ(b.capacity(), 0u);
+  EXPECT_EQ(pool.cached(), 1u);  // back in the pool for the next reader
+}
+
+TEST(ReadBufferTest, GrowsPastThePoolSizeForALongLineAndKeepsItsBytes) {
+  BufferPool pool(16, 4);
+  ReadBuffer b(&pool);
+  size_t space;
+  char* p = b.PrepareWrite(10, &space);
+  memcpy(p, "0123456789", 10);
+  b.Commit(10);
+  b.Consume(2);
+  p = b.PrepareWrite(100, &space);
+  ASSERT_GE(space, 100u);
+  EXPECT_EQ(b.data(), "23456789");
+  EXPECT_EQ(pool.cached(), 1u);  // the pooled buffer went back
+  b.Consume(8);
+  b.ReleaseIfEmpty();
+  EXPECT_EQ(pool.cached(), 1u);  // the big one is freed, not pooled
+  EXPECT_EQ(b.capacity(), 0u);
+}
+
+TEST(BufferPoolTest, RecyclesUpToItsBound) {
+  BufferPool pool(8, 1);
+  auto a = pool.Acquire();
+  auto b = pool.Acquire();
+  char* a_ptr = a.get();
+  pool.Release(std::move(a));
+  pool.Release(std::move(b));  // over the bound: freed
+  EXPECT_EQ(pool.cached(), 1u);
+  EXPECT_EQ(pool.Acquire().get(), a_ptr);
 }
 
 TEST(ListenAddressTest, ParsesMemcachedForms) {

@@ -14,9 +14,9 @@ void ReadBuffer::Consume(size_t n) {
 }
 
 char* ReadBuffer::PrepareWrite(size_t min_free, size_t* space) {
-  if (buf_ == nullptr) {
-    capacity_ = std::max(initial_capacity_, min_free);
-    buf_.reset(new char[capacity_]);
+  if (buf_ == nullptr && min_free <= pool_->buffer_size()) {
+    buf_ = pool_->Acquire();
+    capacity_ = pool_->buffer_size();
   }
   if (capacity_ - end_ < min_free && start_ > 0) {
     size_t n = size();
@@ -25,24 +25,28 @@ char* ReadBuffer::PrepareWrite(size_t min_free, size_t* space) {
     end_ = n;
   }
   if (capacity_ - end_ < min_free) {
-    size_t want = std::max(capacity_ * 2, end_ + min_free);
+    const size_t kept = size();
+    const size_t want = std::max(capacity_ * 2, kept + min_free);
     std::unique_ptr<char[]> bigger(new char[want]);
-    memcpy(bigger.get(), buf_.get() + start_, size());
-    end_ -= start_;
-    start_ = 0;
+    if (kept > 0) memcpy(bigger.get(), buf_.get() + start_, kept);
+    Release();
     buf_ = std::move(bigger);
     capacity_ = want;
+    end_ = kept;
   }
   *space = capacity_ - end_;
   return buf_.get() + end_;
 }
 
-void ReadBuffer::ShrinkIfIdle() {
-  if (empty() && capacity_ > 4 * initial_capacity_) {
+void ReadBuffer::Release() {
+  if (buf_ == nullptr) return;
+  if (capacity_ == pool_->buffer_size()) {
+    pool_->Release(std::move(buf_));
+  } else {
     buf_.reset();
-    capacity_ = 0;
-    start_ = end_ = 0;
   }
+  capacity_ = 0;
+  start_ = end_ = 0;
 }
 
 }  // namespace memcd

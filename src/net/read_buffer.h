@@ -1,5 +1,7 @@
-// A connection's input bytes: a contiguous, growable buffer that keeps the
-// unparsed tail at the front so a parser always sees one string_view.
+// A connection's input bytes: a contiguous buffer that keeps the unparsed
+// tail at the front so a parser always sees one string_view. Its storage
+// comes from the worker's BufferPool and goes back there once it is empty;
+// it grows past the pool's size only for a long line.
 #ifndef MEMCD_NET_READ_BUFFER_H_
 #define MEMCD_NET_READ_BUFFER_H_
 
@@ -7,12 +9,15 @@
 #include <memory>
 #include <string_view>
 
+#include "net/buffer_pool.h"
+
 namespace memcd {
 
 class ReadBuffer {
  public:
-  explicit ReadBuffer(size_t initial_capacity = 2048)
-      : initial_capacity_(initial_capacity) {}
+  // `pool` is borrowed and must outlive the buffer; same thread only.
+  explicit ReadBuffer(BufferPool* pool) : pool_(pool) {}
+  ~ReadBuffer() { Release(); }
   ReadBuffer(const ReadBuffer&) = delete;
   ReadBuffer& operator=(const ReadBuffer&) = delete;
 
@@ -29,11 +34,15 @@ class ReadBuffer {
   char* PrepareWrite(size_t min_free, size_t* space);
   // Records `n` bytes written at the pointer PrepareWrite() returned.
   void Commit(size_t n) { end_ += n; }
-  // Gives back a large buffer once it is empty (after a big value or line).
-  void ShrinkIfIdle();
+  // Gives the storage back (to the pool, if it came from there) when empty.
+  void ReleaseIfEmpty() {
+    if (empty()) Release();
+  }
 
  private:
-  const size_t initial_capacity_;
+  void Release();
+
+  BufferPool* const pool_;
   std::unique_ptr<char[]> buf_;
   size_t capacity_ = 0;
   size_t start_ = 0;  // first unconsumed byte

@@ -14,7 +14,11 @@
 namespace memcd {
 namespace {
 
-constexpr size_t kReadChunk = 16 * 1024;
+// Read buffers are this big (pooled per worker); a read asks for at least
+// kMinReadSpace free bytes, so leftover partial requests rarely force growth.
+constexpr size_t kReadBufferSize = 16 * 1024;
+constexpr size_t kMinReadSpace = 2 * 1024;
+constexpr size_t kPooledReadBuffers = 64;
 // Values at least this large are read straight into item memory.
 constexpr uint32_t kDirectReadMin = 16 * 1024;
 // A get line may exceed kMaxCommandLine, but not this (bounds a connection's
@@ -30,7 +34,8 @@ std::string_view FirstLine(std::string_view s) {
 
 }  // namespace
 
-Session::Session(WorkerSessions* owner, int fd) : owner_(owner), fd_(fd) {}
+Session::Session(WorkerSessions* owner, int fd)
+    : owner_(owner), fd_(fd), input_(owner->read_buffers()) {}
 
 Session::~Session() {
   if (read_event_ != nullptr) event_free(read_event_);
@@ -79,7 +84,7 @@ bool Session::ReadInput() {
     if (n > 0) value_read_ += n;
   } else {
     size_t space;
-    char* p = input_.PrepareWrite(kReadChunk, &space);
+    char* p = input_.PrepareWrite(kMinReadSpace, &space);
     n = read(fd_, p, space);
     if (n > 0) input_.Commit(n);
   }
@@ -214,11 +219,14 @@ void Session::FlushOutput() {
       event_active(read_event_, EV_READ, 0);
     }
   }
-  input_.ShrinkIfIdle();
+  input_.ReleaseIfEmpty();
 }
 
 WorkerSessions::WorkerSessions(ServerContext* ctx, Worker* worker)
-    : ctx_(ctx), worker_(worker), handler_(ctx, &stats_) {}
+    : ctx_(ctx),
+      worker_(worker),
+      handler_(ctx, &stats_),
+      read_buffers_(kReadBufferSize, kPooledReadBuffers) {}
 
 WorkerSessions::~WorkerSessions() { CloseAll(); }
 

@@ -8,6 +8,7 @@
 #include <memory>
 #include <unordered_map>
 
+#include "net/buffer_pool.h"
 #include "net/read_buffer.h"
 #include "server/response_buffer.h"
 #include "server/server_context.h"
@@ -79,12 +80,14 @@ class WorkerSessions {
   event_base* base() const;
   ThreadStats* stats() { return &stats_; }
   TextHandler* handler() { return &handler_; }
+  BufferPool* read_buffers() { return &read_buffers_; }
 
  private:
   ServerContext* ctx_;
   Worker* worker_;
   ThreadStats stats_;
   TextHandler handler_;
+  BufferPool read_buffers_;  // shared by this worker's sessions
   std::unordered_map<Session*, std::unique_ptr<Session>> sessions_;
 };
 
