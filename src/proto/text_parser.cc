@@ -243,6 +243,7 @@ constexpr CommandName kCommandNames[] = {
     {"flush_all", TextCommand::kFlushAll},
     {"verbosity", TextCommand::kVerbosity},
     {"debugtime", TextCommand::kDebugTime},
+    {"lru", TextCommand::kLru},
 };
 
 // One complete line, without its "\r\n".
@@ -291,6 +292,12 @@ ParseResult ParseLine(std::string_view line, TextRequest* req) {
     case TextCommand::kStats:
       req->args = RestAfter(line, t.token[0]);
       return Ok(false);
+    case TextCommand::kLru:
+      // memcached wants a subcommand; the handler checks the rest.
+      if (t.count < 2) return Error(kErrorReply);
+      req->args = RestAfter(line, t.token[0]);
+      req->noreply = t.LastIsNoreply();
+      return Ok(req->noreply);
     case TextCommand::kVersion:
     case TextCommand::kQuit:
       // memcached ignores any arguments to these.

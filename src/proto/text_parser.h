@@ -29,6 +29,7 @@ enum class TextCommand {
   kDelete, kIncr, kDecr, kTouch,
   kFlushAll, kVersion, kVerbosity, kQuit, kStats,
   kDebugTime,  // "debugtime <seconds>": moves the clock (tests; off by default)
+  kLru,        // "lru <subcommand> ...": `args` holds the rest of the line
 };
 
 struct TextRequest {

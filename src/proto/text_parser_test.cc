@@ -409,6 +409,12 @@ TEST(TextParserTest, OtherCommands) {
       {"debugtime -5\r\n", Ok(C::kDebugTime).Exp(-5)},
       {"debugtime 9223372036854775807\r\n", Ok(C::kDebugTime).Exp(INT64_MAX)},
       {"debugtime\r\n", Err("ERROR")},
+      {"lru mode flat\r\n", Ok(C::kLru).Args("mode flat")},
+      {"lru  tune 10 30 0.1 2 \r\n", Ok(C::kLru).Args("tune 10 30 0.1 2")},
+      {"lru mode flat noreply\r\n",
+       Ok(C::kLru).Args("mode flat noreply").Noreply()},
+      {"lru\r\n", Err("ERROR")},
+      {"lru   \r\n", Err("ERROR")},
       {"debugtime abc\r\n", Err("ERROR")},
       {"debugtime 9223372036854775808\r\n", Err("ERROR")},
 

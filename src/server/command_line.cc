@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "server/flags.h"
+#include "store/store.h"
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "unknown"
@@ -106,17 +107,16 @@ constexpr OptionSpec kOptions[] = {
     {'N', "napi-ids", ArgKind::kRequired, "<num>", nullptr, "NAPI ids", false},
 };
 
-// memcached 1.6.18's -o suboptions other than hashpower (its own list plus
+// memcached 1.6.18's -o suboptions not implemented yet (its own list plus
 // extstore's): tuning knobs, so an old command line still starts.
 constexpr char kIgnoredSuboptions[] =
-    "maxconns_fast no_hashexpand slab_reassign slab_automove "
+    "maxconns_fast slab_reassign slab_automove "
     "slab_automove_ratio slab_automove_window tail_repair_time hash_algorithm "
-    "lru_crawler lru_crawler_sleep lru_crawler_tocrawl lru_maintainer "
-    "hot_lru_pct warm_lru_pct hot_max_factor warm_max_factor temporary_ttl "
-    "idle_timeout watcher_logbuf_size worker_logbuf_size slab_sizes "
-    "slab_chunk_max track_sizes no_inline_ascii_resp modern no_modern "
+    "lru_crawler lru_crawler_sleep lru_crawler_tocrawl "
+    "idle_timeout watcher_logbuf_size worker_logbuf_size "
+    "track_sizes no_inline_ascii_resp modern no_modern "
     "no_chunked_items no_slab_reassign no_slab_automove no_maxconns_fast "
-    "inline_ascii_resp no_lru_crawler no_lru_maintainer no_drop_privileges "
+    "inline_ascii_resp no_lru_crawler no_drop_privileges "
     "drop_privileges resp_obj_mem_limit read_buf_mem_limit ssl_chain_cert "
     "ssl_key ssl_verify_mode ssl_keyformat ssl_ciphers ssl_ca_cert "
     "ssl_wbuf_size ssl_session_cache ssl_kernel_tls ssl_min_version "
@@ -174,9 +174,12 @@ void PrintUsage(FILE* out) {
     if (spec.flag != nullptr) right += std::string(" [--") + spec.flag + "]";
     std::fprintf(out, "%-34s %s\n", left.c_str(), right.c_str());
     if (spec.short_name == 'o') {
-      std::fprintf(out, "  %-32s %s\n  %-32s %s\n", "hashpower=<num>",
+      std::fprintf(out, "  %-32s %s\n  %-32s %s\n  %-32s %s\n",
+                   "hashpower=<num>",
                    "initial hash table size as a power of 2, 12..32 "
                    "(default: 16) [--hashpower]",
+                   "no_hashexpand",
+                   "never grow the hash table [--no_hashexpand]",
                    "(memcached's others)", "accepted with a warning, ignored");
     }
   }
@@ -207,6 +210,10 @@ class Parser {
   Step Apply(const OptionSpec& spec, const char* value,
              const std::string& spelling);
   Step ParseSuboptions(std::string_view list);
+  // -o slab_chunk_max=<bytes> or -o slab_sizes=<a-b-c> (`eq`: the '=' in
+  // `token`, or npos).
+  Step ParseChunkSuboption(std::string_view name, std::string_view token,
+                           size_t eq);
   // `shown` is the value as the user wrote it, for the error message.
   Step SetFlag(const char* flag, const std::string& value,
                const std::string& spelling, std::string_view shown);
@@ -404,6 +411,33 @@ Parser::Step Parser::ParseSuboptions(std::string_view list) {
       Step step = SetFlag("hashpower", std::string(token.substr(eq + 1)),
                           "-o hashpower");
       if (step != Step::kNext) return step;
+    } else if (name == "no_hashexpand") {
+      // As memcached, any "=value" is ignored.
+      Step step = SetFlag("no_hashexpand", "true", "-o no_hashexpand");
+      if (step != Step::kNext) return step;
+    } else if (name == "lru_maintainer" || name == "no_lru_maintainer") {
+      Step step = SetFlag("lru_maintainer",
+                          name == "lru_maintainer" ? "true" : "false",
+                          "-o " + std::string(name));
+      if (step != Step::kNext) return step;
+    } else if (name == "hot_lru_pct" || name == "warm_lru_pct" ||
+               name == "hot_max_factor" || name == "warm_max_factor" ||
+               name == "temporary_ttl") {
+      if (eq == std::string_view::npos) {
+        return Fail("Missing numeric argument for " + std::string(name));
+      }
+      Step step = SetFlag(std::string(name).c_str(),
+                          std::string(token.substr(eq + 1)),
+                          "-o " + std::string(name));
+      if (step != Step::kNext) return step;
+      // As memcached: naming a temporary_ttl turns the TEMP LRU on.
+      if (name == "temporary_ttl") {
+        step = SetFlag("temp_lru", "true", "-o temporary_ttl");
+        if (step != Step::kNext) return step;
+      }
+    } else if (name == "slab_chunk_max" || name == "slab_sizes") {
+      Step step = ParseChunkSuboption(name, token, eq);
+      if (step != Step::kNext) return step;
     } else if (InList(kIgnoredSuboptions, name)) {
       std::fprintf(stderr, "memcd: -o %.*s is not supported yet; ignored\n",
                    static_cast<int>(name.size()), name.data());
@@ -412,6 +446,34 @@ Parser::Step Parser::ParseSuboptions(std::string_view list) {
     }
   }
   return Step::kNext;
+}
+
+Parser::Step Parser::ParseChunkSuboption(std::string_view name,
+                                         std::string_view token, size_t eq) {
+  const std::string n(name);
+  if (eq == std::string_view::npos || eq + 1 == token.size()) {
+    return Fail("Missing " + n + " argument");
+  }
+  std::string_view value = token.substr(eq + 1);
+  if (name == "slab_sizes") {
+    // Checked in BuildOptions, once -n, -I and slab_chunk_max are known.
+    return SetFlag("slab_sizes", std::string(value), "-o slab_sizes");
+  }
+  // memcached's safe_strtol: an optional sign, digits, nothing else.
+  std::string_view digits = value;
+  if (digits.front() == '+') digits.remove_prefix(1);
+  uint64_t bytes = 0;
+  bool parsed = !digits.empty() && digits.size() <= 18;  // no overflow
+  for (char c : digits) {
+    parsed = parsed && c >= '0' && c <= '9';
+    bytes = bytes * 10 + static_cast<uint64_t>(c - '0');
+  }
+  if (!parsed) return Fail("could not parse argument to slab_chunk_max");
+  if (bytes == 0 || bytes > (uint64_t{1} << 30)) {
+    return Fail("slab_chunk_max (bytes: " + std::string(value) +
+                ") must be between 1 and 1073741824");
+  }
+  return SetFlag("slab_chunk_max", std::to_string(bytes), "-o slab_chunk_max");
 }
 
 Parser::Step Parser::SetFlag(const char* flag, const std::string& value,
@@ -470,6 +532,35 @@ bool SplitListen(const std::string& list, std::vector<std::string>* out,
     if (comma == std::string::npos) return true;
     start = comma + 1;
   }
+}
+
+// -o slab_sizes' "<a>-<b>-...": empty fields are skipped, as memcached's
+// strtok(); the sizes are range-checked by Store::ValidateChunkOptions().
+bool ParseSlabSizes(const std::string& list, std::vector<uint32_t>* out,
+                    std::string* error) {
+  out->clear();
+  size_t start = 0;
+  while (start <= list.size()) {
+    size_t dash = list.find('-', start);
+    if (dash == std::string::npos) dash = list.size();
+    std::string_view field(list.data() + start, dash - start);
+    start = dash + 1;
+    if (field.empty()) continue;
+    if (field.front() == '+') field.remove_prefix(1);
+    uint64_t size = 0;
+    bool parsed = !field.empty() && field.size() <= 10;
+    for (char c : field) {
+      parsed = parsed && c >= '0' && c <= '9';
+      size = size * 10 + static_cast<uint64_t>(c - '0');
+    }
+    // memcached prints the 0 its failed conversion left behind.
+    if (!parsed || size > UINT32_MAX) {
+      *error = "slab size 0 is out of valid range";
+      return false;
+    }
+    out->push_back(static_cast<uint32_t>(size));
+  }
+  return true;
 }
 
 bool Refuse(std::string message, std::string* error) {
@@ -570,6 +661,38 @@ bool BuildOptions(ServerOptions* options, std::string* error) {
   out.store.use_cas = !FLAGS_disable_cas;
   out.store.evict = !FLAGS_disable_evictions;
   out.store.hashpower = FLAGS_hashpower;
+  if (FLAGS_hot_lru_pct < 1 || FLAGS_hot_lru_pct >= 80) {
+    return Refuse("hot_lru_pct must be > 1 and < 80", error);
+  }
+  if (FLAGS_warm_lru_pct < 1 || FLAGS_warm_lru_pct >= 80) {
+    return Refuse("warm_lru_pct must be > 1 and < 80", error);
+  }
+  if (FLAGS_hot_lru_pct + FLAGS_warm_lru_pct > 80) {
+    return Refuse("hot_lru_pct + warm_lru_pct cannot be more than 80% combined",
+                  error);
+  }
+  if (!(FLAGS_hot_max_factor > 0) || !(FLAGS_warm_max_factor > 0)) {
+    return Refuse("hot_max_factor and warm_max_factor must be greater than 0",
+                  error);
+  }
+  if (FLAGS_temporary_ttl < 0) {
+    return Refuse("temporary_ttl must not be negative", error);
+  }
+  // As memcached: without the maintainer thread the LRU is flat.
+  out.store.lru_maintainer_thread = FLAGS_lru_maintainer;
+  out.store.lru_segmented = FLAGS_lru_maintainer;
+  out.store.hot_lru_pct = static_cast<uint32_t>(FLAGS_hot_lru_pct);
+  out.store.warm_lru_pct = static_cast<uint32_t>(FLAGS_warm_lru_pct);
+  out.store.hot_max_factor = FLAGS_hot_max_factor;
+  out.store.warm_max_factor = FLAGS_warm_max_factor;
+  out.store.temp_lru = FLAGS_temp_lru;
+  out.store.temporary_ttl = FLAGS_temporary_ttl;
+  out.store.hash_expand = !FLAGS_no_hashexpand;
+  out.store.slab_chunk_max = static_cast<size_t>(FLAGS_slab_chunk_max);
+  if (!ParseSlabSizes(FLAGS_slab_sizes, &out.store.slab_sizes, error) ||
+      !Store::ValidateChunkOptions(out.store, error)) {
+    return false;
+  }
   *options = std::move(out);
   return true;
 }

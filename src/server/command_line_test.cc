@@ -77,6 +77,7 @@ void ExpectSameOptions(const ServerOptions& want, const ServerOptions& got) {
   EXPECT_DOUBLE_EQ(want.store.growth_factor, got.store.growth_factor);
   EXPECT_EQ(want.store.use_cas, got.store.use_cas);
   EXPECT_EQ(want.store.hashpower, got.store.hashpower);
+  EXPECT_EQ(want.store.hash_expand, got.store.hash_expand);
   EXPECT_EQ(want.store.evict, got.store.evict);
 }
 
@@ -103,6 +104,7 @@ TEST(CommandLineTest, DefaultsAreMemcachedsDefaults) {
   EXPECT_DOUBLE_EQ(1.25, o.options.store.growth_factor);
   EXPECT_TRUE(o.options.store.use_cas);
   EXPECT_EQ(16, o.options.store.hashpower);
+  EXPECT_TRUE(o.options.store.hash_expand);
   EXPECT_TRUE(o.options.store.evict);
 }
 
@@ -231,6 +233,17 @@ TEST(CommandLineTest, AcceptedCommandLines) {
       {{"-o", "hashpower=20"}, [](Opts* o) { o->store.hashpower = 20; }},
       {{"-o", "hashpower=12"}, [](Opts* o) { o->store.hashpower = 12; }},
       {{"-o", "hashpower=32"}, [](Opts* o) { o->store.hashpower = 32; }},
+      {{"-o", "no_hashexpand"}, [](Opts* o) { o->store.hash_expand = false; }},
+      // As memcached, a value after no_hashexpand is ignored.
+      {{"-o", "no_hashexpand=0"},
+       [](Opts* o) { o->store.hash_expand = false; }},
+      {{"-o", "hashpower=13,no_hashexpand"},
+       [](Opts* o) {
+         o->store.hashpower = 13;
+         o->store.hash_expand = false;
+       }},
+      {{"--no_hashexpand"}, [](Opts* o) { o->store.hash_expand = false; }},
+      {{"--no_hashexpand", "--nono_hashexpand"}, [](Opts*) {}},
       {{"-o", ""}, [](Opts*) {}},
       {{"--"}, [](Opts*) {}},
   };
@@ -273,6 +286,73 @@ TEST(CommandLineTest, WarningsStillRun) {
   gflags::FlagSaver saver;
   Outcome o = ParseArgs({"-o", "hashpower=20,modern"});
   EXPECT_EQ(20, o.options.store.hashpower);
+}
+
+TEST(CommandLineTest, LruSuboptions) {
+  {
+    gflags::FlagSaver saver;
+    Outcome o = ParseArgs({});
+    ASSERT_EQ(CommandLineResult::kRun, o.result) << o.err;
+    const StoreOptions& s = o.options.store;
+    EXPECT_TRUE(s.lru_maintainer_thread);
+    EXPECT_TRUE(s.lru_segmented);
+    EXPECT_EQ(20u, s.hot_lru_pct);
+    EXPECT_EQ(40u, s.warm_lru_pct);
+    EXPECT_DOUBLE_EQ(0.2, s.hot_max_factor);
+    EXPECT_DOUBLE_EQ(2.0, s.warm_max_factor);
+    EXPECT_FALSE(s.temp_lru);
+    EXPECT_EQ(61, s.temporary_ttl);
+  }
+  {
+    gflags::FlagSaver saver;
+    Outcome o = ParseArgs({"-o",
+                           "hot_lru_pct=10,warm_lru_pct=30,hot_max_factor=0.5,"
+                           "warm_max_factor=3,temporary_ttl=30"});
+    ASSERT_EQ(CommandLineResult::kRun, o.result) << o.err;
+    EXPECT_EQ("", o.err);
+    const StoreOptions& s = o.options.store;
+    EXPECT_EQ(10u, s.hot_lru_pct);
+    EXPECT_EQ(30u, s.warm_lru_pct);
+    EXPECT_DOUBLE_EQ(0.5, s.hot_max_factor);
+    EXPECT_DOUBLE_EQ(3.0, s.warm_max_factor);
+    EXPECT_TRUE(s.temp_lru);
+    EXPECT_EQ(30, s.temporary_ttl);
+  }
+  {
+    gflags::FlagSaver saver;
+    Outcome o = ParseArgs({"-o", "no_lru_maintainer"});
+    ASSERT_EQ(CommandLineResult::kRun, o.result) << o.err;
+    EXPECT_EQ("", o.err);
+    EXPECT_FALSE(o.options.store.lru_maintainer_thread);
+    EXPECT_FALSE(o.options.store.lru_segmented);
+  }
+  {
+    gflags::FlagSaver saver;
+    Outcome o = ParseArgs({"-o", "no_lru_maintainer,lru_maintainer"});
+    EXPECT_TRUE(o.options.store.lru_maintainer_thread);
+  }
+  const struct {
+    std::vector<std::string> args;
+    std::string err;
+  } kBad[] = {
+      {{"-o", "hot_lru_pct=80"}, "memcd: hot_lru_pct must be > 1 and < 80\n"},
+      {{"-o", "warm_lru_pct=0"}, "memcd: warm_lru_pct must be > 1 and < 80\n"},
+      {{"-o", "hot_lru_pct=50,warm_lru_pct=40"},
+       "memcd: hot_lru_pct + warm_lru_pct cannot be more than 80% combined\n"},
+      {{"-o", "hot_max_factor=0"},
+       "memcd: hot_max_factor and warm_max_factor must be greater than 0\n"},
+      {{"-o", "temporary_ttl"},
+       "memcd: Missing numeric argument for temporary_ttl\n"},
+      {{"-o", "warm_lru_pct=x"},
+       "memcd: invalid value \"x\" for -o warm_lru_pct\n"},
+  };
+  for (const auto& c : kBad) {
+    SCOPED_TRACE(Join(c.args));
+    gflags::FlagSaver saver;
+    Outcome o = ParseArgs(c.args);
+    EXPECT_EQ(CommandLineResult::kExitUsage, o.result);
+    EXPECT_EQ(c.err, o.err);
+  }
 }
 
 TEST(CommandLineTest, GlogFlagsAreGflags) {
@@ -468,16 +548,16 @@ TEST(CommandLineTest, EveryNotYetOptionIsRefusedInBothForms) {
 }
 
 TEST(CommandLineTest, EveryMemcachedSuboptionIsAcceptedWithAWarning) {
-  // memcached 1.6.18's -o names (its table plus extstore's), hashpower aside.
+  // memcached 1.6.18's -o names (its table plus extstore's), hashpower,
+  // no_hashexpand and the LRU ones (LruSuboptions) aside.
   const std::string kNames =
-      "maxconns_fast no_hashexpand slab_reassign slab_automove "
+      "maxconns_fast slab_reassign slab_automove "
       "slab_automove_ratio slab_automove_window tail_repair_time "
       "hash_algorithm lru_crawler lru_crawler_sleep lru_crawler_tocrawl "
-      "lru_maintainer hot_lru_pct warm_lru_pct hot_max_factor warm_max_factor "
-      "temporary_ttl idle_timeout watcher_logbuf_size worker_logbuf_size "
-      "slab_sizes slab_chunk_max track_sizes no_inline_ascii_resp modern "
+      "idle_timeout watcher_logbuf_size worker_logbuf_size "
+      "track_sizes no_inline_ascii_resp modern "
       "no_modern no_chunked_items no_slab_reassign no_slab_automove "
-      "no_maxconns_fast inline_ascii_resp no_lru_crawler no_lru_maintainer "
+      "no_maxconns_fast inline_ascii_resp no_lru_crawler "
       "no_drop_privileges drop_privileges resp_obj_mem_limit "
       "read_buf_mem_limit ssl_chain_cert ssl_key ssl_verify_mode ssl_keyformat "
       "ssl_ciphers ssl_ca_cert ssl_wbuf_size ssl_session_cache ssl_kernel_tls "
@@ -565,6 +645,7 @@ TEST(CommandLineTest, HelpListsOptionsInMemcachedsOrder) {
                 {"-Z, --enable-ssl", nullptr},
                 {"-o, --extended=<list>", nullptr},
                 {"  hashpower=<num>", "hashpower"},
+                {"  no_hashexpand", "no_hashexpand"},
                 {"-N, --napi-ids=<num>", nullptr},
                 {"--debug_time", nullptr}};
   size_t last = 0;
@@ -586,6 +667,96 @@ TEST(CommandLineTest, HelpListsOptionsInMemcachedsOrder) {
   ASSERT_NE(std::string::npos, daemon);
   EXPECT_EQ(daemon + 1 + 35,
             o.out.find("daemonize (not supported yet)\n", daemon));
+}
+
+TEST(CommandLineTest, SlabChunkMaxAndSlabSizes) {
+  struct Good {
+    std::vector<std::string> args;
+    size_t chunk_max;
+    std::vector<uint32_t> sizes;
+  } kGood[] = {
+      {{}, 0, {}},
+      {{"-o", "slab_chunk_max=4096"}, 4096, {}},
+      {{"-o", "slab_chunk_max=+4096"}, 4096, {}},
+      {{"-I", "2m", "-o", "slab_chunk_max=1048576"}, 1 << 20, {}},
+      {{"-I", "1k", "-o", "slab_chunk_max=1024"}, 1024, {}},
+      {{"-o", "slab_sizes=100-200-300"}, 0, {100, 200, 300}},
+      // As memcached's strtok(): empty fields are skipped.
+      {{"-o", "slab_sizes=-100--200-"}, 0, {100, 200}},
+      {{"-o", "slab_sizes=48-524288"}, 0, {48, 524288}},
+      // The sizes are checked against the final slab_chunk_max.
+      {{"-o", "slab_sizes=100-200-300,slab_chunk_max=4096"},
+       4096,
+       {100, 200, 300}},
+      {{"--slab_chunk_max=65536", "--slab_sizes=100-65536"},
+       65536,
+       {100, 65536}},
+      // memcached refuses -I below 512k without slab_chunk_max, and an -I
+      // that is not a multiple of it; memcd shrinks the largest chunk to -I
+      // or chains whatever is left, so these start.
+      {{"-I", "256k"}, 0, {}},
+      {{"-I", "1000k"}, 0, {}},
+      {{"-m", "512", "-I", "128m"}, 0, {}},
+  };
+  for (const Good& c : kGood) {
+    SCOPED_TRACE(Join(c.args));
+    gflags::FlagSaver saver;
+    Outcome o = ParseArgs(c.args);
+    ASSERT_EQ(CommandLineResult::kRun, o.result) << o.err;
+    EXPECT_EQ("", o.err);
+    EXPECT_EQ(c.chunk_max, o.options.store.slab_chunk_max);
+    EXPECT_EQ(c.sizes, o.options.store.slab_sizes);
+  }
+  struct Bad {
+    std::vector<std::string> args;
+    std::string err;
+  } kBad[] = {
+      // memcached 1.6.18's messages.
+      {{"-o", "slab_chunk_max"}, "memcd: Missing slab_chunk_max argument\n"},
+      {{"-o", "slab_chunk_max=2m"},
+       "memcd: could not parse argument to slab_chunk_max\n"},
+      {{"-o", "slab_chunk_max=4096x"},
+       "memcd: could not parse argument to slab_chunk_max\n"},
+      {{"-o", "slab_chunk_max=600000"},
+       "memcd: -I (item_size_max: 1048576) must be evenly divisible by "
+       "slab_chunk_max (bytes: 600000)\n"},
+      {{"-I", "100k", "-o", "slab_chunk_max=200000"},
+       "memcd: slab_chunk_max (bytes: 200000) cannot be larger than -I "
+       "(item_size_max 102400)\n"},
+      {{"-I", "2m", "-o", "slab_chunk_max=2097152"},
+       "memcd: slab_chunk_max (bytes: 2097152) must divide evenly into "
+       "1048576 (slab_page_size)\n"},
+      {{"-o", "slab_sizes=100-200-2000000"},
+       "memcd: slab size 2000000 is out of valid range\n"},
+      {{"-o", "slab_sizes=300-200"},
+       "memcd: slab size 200 cannot be lower than or equal to a previous "
+       "class size\n"},
+      {{"-o", "slab_sizes=100-105"},
+       "memcd: slab size 105 must be at least 8 bytes larger than previous "
+       "class\n"},
+      {{"-o", "slab_sizes=47"}, "memcd: slab size 47 is out of valid range\n"},
+      {{"-n", "100", "-o", "slab_sizes=90-200"},
+       "memcd: slab size 90 is out of valid range\n"},
+      {{"-o", "slab_sizes=100-200x"},
+       "memcd: slab size 0 is out of valid range\n"},
+      {{"-o", "slab_chunk_max=4096,slab_sizes=100-200-5000"},
+       "memcd: slab size 5000 is out of valid range\n"},
+      // memcached exits silently (or crashes) on these.
+      {{"-o", "slab_sizes"}, "memcd: Missing slab_sizes argument\n"},
+      {{"-o", "slab_sizes="}, "memcd: Missing slab_sizes argument\n"},
+      {{"-o", "slab_chunk_max=0"},
+       "memcd: slab_chunk_max (bytes: 0) must be between 1 and 1073741824\n"},
+      // memcd needs room for a chunked item's header in one chunk.
+      {{"-I", "1k", "-o", "slab_chunk_max=512"},
+       "memcd: slab_chunk_max (bytes: 512) cannot be smaller than 1024\n"},
+  };
+  for (const Bad& c : kBad) {
+    SCOPED_TRACE(Join(c.args));
+    gflags::FlagSaver saver;
+    Outcome o = ParseArgs(c.args);
+    EXPECT_EQ(CommandLineResult::kExitUsage, o.result);
+    EXPECT_EQ(c.err, o.err);
+  }
 }
 
 }  // namespace

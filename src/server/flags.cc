@@ -23,7 +23,27 @@ DEFINE_bool(disable_evictions, false,
             "refuse stores instead of evicting when memory is full (-M)");
 DEFINE_string(user, "", "user to switch to when started as root (-u)");
 DEFINE_int32(verbose, 0, "verbosity: 1 errors, 2 commands, 3 internals (-v)");
+DEFINE_int64(slab_chunk_max, 0,
+             "largest slab chunk in bytes; larger items are chained chunks; "
+             "0 = half a page, or -I if smaller (-o slab_chunk_max)");
+DEFINE_string(slab_sizes, "",
+              "slab class chunk sizes, dash separated, instead of -n and -f "
+              "(-o slab_sizes)");
 DEFINE_int32(hashpower, 16,
              "initial hash table size as a power of two (-o hashpower)");
+DEFINE_bool(no_hashexpand, false,
+            "never grow the hash table past -o hashpower (-o no_hashexpand)");
+DEFINE_bool(lru_maintainer, true,
+            "run the LRU maintainer thread and the segmented LRU "
+            "(-o lru_maintainer / no_lru_maintainer)");
+DEFINE_int32(hot_lru_pct, 20, "percent of a class's memory for HOT items");
+DEFINE_int32(warm_lru_pct, 40, "percent of a class's memory for WARM items");
+DEFINE_double(hot_max_factor, 0.2,
+              "HOT items older than this times COLD's tail age go to COLD");
+DEFINE_double(warm_max_factor, 2.0,
+              "WARM items older than this times COLD's tail age go to COLD");
+DEFINE_bool(temp_lru, false, "keep short-TTL items in a TEMP LRU "
+            "(on when -o temporary_ttl is given)");
+DEFINE_int32(temporary_ttl, 61, "TTLs up to this go to the TEMP LRU");
 DEFINE_bool(debug_time, false,
             "enable the debugtime command that moves the clock (tests only)");

@@ -25,6 +25,16 @@ DECLARE_bool(disable_evictions);     // -M
 DECLARE_string(user);                // -u
 DECLARE_int32(verbose);              // -v, -vv, -vvv
 DECLARE_int32(hashpower);            // -o hashpower=N
+DECLARE_int64(slab_chunk_max);       // -o slab_chunk_max=N
+DECLARE_string(slab_sizes);          // -o slab_sizes=a-b-c
+DECLARE_bool(no_hashexpand);         // -o no_hashexpand
+DECLARE_bool(lru_maintainer);       // -o lru_maintainer, no_lru_maintainer
+DECLARE_int32(hot_lru_pct);          // -o hot_lru_pct=N
+DECLARE_int32(warm_lru_pct);         // -o warm_lru_pct=N
+DECLARE_double(hot_max_factor);      // -o hot_max_factor=F
+DECLARE_double(warm_max_factor);     // -o warm_max_factor=F
+DECLARE_bool(temp_lru);              // set by -o temporary_ttl
+DECLARE_int32(temporary_ttl);        // -o temporary_ttl=N
 DECLARE_bool(debug_time);            // memcd only
 
 #endif  // MEMCD_SERVER_FLAGS_H_

@@ -46,8 +46,10 @@ void ResponseBuffer::AppendLine(std::string_view line) {
 }
 
 void ResponseBuffer::AppendValue(ItemRef item) {
-  std::string_view v = item.value();
-  if (!v.empty()) AddPiece(v.data(), v.size());
+  // One piece for an ordinary item, one per chunk for a large one.
+  ValueReader reader(item);
+  std::string_view piece;
+  while (reader.Next(&piece)) AddPiece(piece.data(), piece.size());
   AddPiece(kCrlf, 2);
   items_.push_back(std::move(item));
 }

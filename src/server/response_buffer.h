@@ -29,7 +29,9 @@ class ResponseBuffer {
   // Returns room for up to `max` bytes of text; Commit() what was written.
   char* Reserve(size_t max);
   void Commit(size_t n);
-  // Queues the item's value followed by "\r\n" without copying it.
+  // Queues the item's value followed by "\r\n" without copying it: one
+  // iovec per piece of the value (see ValueReader), the item held until
+  // Clear().
   void AppendValue(ItemRef item);
 
   bool empty() const { return next_piece_ == pieces_.size(); }

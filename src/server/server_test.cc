@@ -245,6 +245,9 @@ TEST_F(SessionTest, StalledReaderHoldsItsItemsUntilItCloses) {
   std::string gets;
   for (int i = 0; i < 200; i++) gets += "get k\r\n";
   Send(reader, gets);
+  // Its first batch is being answered (so its items are held) once the
+  // first reply line arrives; only then may the other client delete.
+  EXPECT_EQ(Read(reader, 18), "VALUE k 0 100000\r\n");
   // The stalled connection does not hold up the worker's other clients.
   Expect(other, "delete k\r\nget k\r\n", "DELETED\r\nEND\r\n");
   // Deleted, but its bytes are still referenced by the pending replies.

@@ -2,6 +2,7 @@
 
 #include <event2/event.h>
 #include <glog/logging.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -19,8 +20,10 @@ namespace {
 constexpr size_t kReadBufferSize = 16 * 1024;
 constexpr size_t kMinReadSpace = 2 * 1024;
 constexpr size_t kPooledReadBuffers = 64;
-// Values at least this large are read straight into item memory.
+// Values at least this large are read straight into item memory, into at
+// most this many pieces per readv().
 constexpr uint32_t kDirectReadMin = 16 * 1024;
+constexpr int kDirectReadPieces = 16;
 // A get line may exceed kMaxCommandLine, but not this (bounds a connection's
 // input buffer; 4 MiB is some 16,000 keys of 250 bytes).
 constexpr size_t kMaxGetLine = 4 * 1024 * 1024;
@@ -78,10 +81,11 @@ void Session::HandleEvent(short what) {
 bool Session::ReadInput() {
   ssize_t n;
   if (state_ == State::kValue && input_.empty() &&
-      pending_.value_length - value_read_ >= kDirectReadMin) {
-    n = read(fd_, pending_.item.mutable_value() + value_read_,
-             pending_.value_length - value_read_);
-    if (n > 0) value_read_ += n;
+      value_.left() >= kDirectReadMin) {
+    // Straight into the item's pieces (several chunks of a large value).
+    iovec iov[kDirectReadPieces];
+    n = readv(fd_, iov, value_.Regions(iov, kDirectReadPieces));
+    if (n > 0) value_.Advance(static_cast<size_t>(n));
   } else {
     size_t space;
     char* p = input_.PrepareWrite(kMinReadSpace, &space);
@@ -144,7 +148,7 @@ void Session::ProcessInput() {
         break;
       case TextHandler::Next::kReadValue:
         state_ = State::kValue;
-        value_read_ = 0;
+        value_ = ValueWriter(pending_.item);
         break;
       case TextHandler::Next::kSwallow:
         state_ = State::kSwallow;
@@ -159,17 +163,15 @@ void Session::ProcessInput() {
 }
 
 bool Session::ConsumeValue() {
-  if (value_read_ < pending_.value_length) {
-    size_t n = std::min<size_t>(pending_.value_length - value_read_, input_.size());
-    if (n == 0) return false;
-    memcpy(pending_.item.mutable_value() + value_read_, input_.data().data(), n);
-    input_.Consume(n);
-    value_read_ += n;
-    if (value_read_ < pending_.value_length) return false;
+  if (value_.left() > 0) {
+    if (input_.empty()) return false;
+    input_.Consume(value_.Write(input_.data().data(), input_.size()));
+    if (value_.left() > 0) return false;
   }
   if (input_.size() < 2) return false;
   std::string_view end = input_.data().substr(0, 2);
   input_.Consume(2);
+  value_ = ValueWriter();  // drops its pointers into the item
   owner_->handler()->CompleteStore(&pending_, end == "\r\n", &output_);
   state_ = State::kCommand;
   return true;

@@ -58,7 +58,7 @@ class Session {
   ReadBuffer input_;
   ResponseBuffer output_;
   PendingStore pending_;
-  uint32_t value_read_ = 0;      // kValue: value bytes copied so far
+  ValueWriter value_;            // kValue: fills pending_.item's value
   uint64_t swallow_left_ = 0;    // kSwallow: bytes still to discard
 };
 

@@ -27,6 +27,16 @@ void SubtractStoreCounters(const StoreStats& base, StoreStats* st) {
   st->get_expired -= base.get_expired;
   st->get_flushed -= base.get_flushed;
   st->outofmemory -= base.outofmemory;
+  st->lru_maintainer_juggles -= base.lru_maintainer_juggles;
+  st->evicted_active -= base.evicted_active;
+  st->moves_to_cold -= base.moves_to_cold;
+  st->moves_to_warm -= base.moves_to_warm;
+  st->moves_within_lru -= base.moves_within_lru;
+  st->direct_reclaims -= base.direct_reclaims;
+  st->lru_bumps_dropped -= base.lru_bumps_dropped;
+  st->lrutail_reflocked -= base.lrutail_reflocked;
+  st->crawler_reclaimed -= base.crawler_reclaimed;
+  st->crawler_items_checked -= base.crawler_items_checked;
 }
 
 void WriteGeneral(const ServerContext& ctx, StatsWriter* w) {
@@ -88,13 +98,26 @@ void WriteGeneral(const ServerContext& ctx, StatsWriter* w) {
   w->Add("hash_power_level", st.hash_power_level);
   w->Add("hash_bytes", st.hash_bytes);
   w->Add("hash_is_expanding", st.hash_is_expanding);
+  const bool maintainer = ctx.options->store.lru_maintainer_thread;
+  if (maintainer) w->Add("lru_maintainer_juggles", st.lru_maintainer_juggles);
   w->Add("total_malloced", st.total_malloced);
   w->Add("curr_items", st.curr_items);
   w->Add("total_items", st.total_items);
   w->Add("expired_unfetched", st.expired_unfetched);
   w->Add("evicted_unfetched", st.evicted_unfetched);
+  if (maintainer) w->Add("evicted_active", st.evicted_active);
   w->Add("evictions", st.evictions);
   w->Add("reclaimed", st.reclaimed);
+  w->Add("crawler_reclaimed", st.crawler_reclaimed);
+  w->Add("crawler_items_checked", st.crawler_items_checked);
+  w->Add("lrutail_reflocked", st.lrutail_reflocked);
+  if (maintainer) {
+    w->Add("moves_to_cold", st.moves_to_cold);
+    w->Add("moves_to_warm", st.moves_to_warm);
+    w->Add("moves_within_lru", st.moves_within_lru);
+    w->Add("direct_reclaims", st.direct_reclaims);
+    w->Add("lru_bumps_dropped", st.lru_bumps_dropped);
+  }
   w->Add("bytes", st.bytes);
 }
 
@@ -122,15 +145,43 @@ void WriteSlabs(const ServerContext& ctx, StatsWriter* w) {
 void WriteItems(const ServerContext& ctx, StatsWriter* w) {
   std::vector<SlabClassStats> classes;
   ctx.store->GetSlabStats(&classes);
+  // memcached's names and order; the segment lines only with the maintainer
+  // (number_temp only while the TEMP LRU is on).
+  const bool maintainer = ctx.options->store.lru_maintainer_thread;
   for (const SlabClassStats& c : classes) {
     if (c.number == 0 && c.evicted == 0) continue;
     std::string p = "items:" + std::to_string(c.id) + ":";
     w->Add(p + "number", c.number);
+    if (maintainer) {
+      w->Add(p + "number_hot", c.number_hot);
+      w->Add(p + "number_warm", c.number_warm);
+      w->Add(p + "number_cold", c.number_cold);
+      if (ctx.store->lru_temp_enabled()) {
+        w->Add(p + "number_temp", c.number_temp);
+      }
+      w->Add(p + "age_hot", c.age_hot);
+      w->Add(p + "age_warm", c.age_warm);
+    }
     w->Add(p + "age", c.age);
+    w->Add(p + "mem_requested", c.mem_requested);
     w->Add(p + "evicted", c.evicted);
     w->Add(p + "evicted_nonzero", c.evicted_nonzero);
+    w->Add(p + "evicted_time", c.evicted_time);
     w->Add(p + "outofmemory", c.outofmemory);
+    w->Add(p + "tailrepairs", uint64_t{0});
     w->Add(p + "reclaimed", c.reclaimed);
+    w->Add(p + "expired_unfetched", c.expired_unfetched);
+    w->Add(p + "evicted_unfetched", c.evicted_unfetched);
+    if (maintainer) w->Add(p + "evicted_active", c.evicted_active);
+    w->Add(p + "crawler_reclaimed", c.crawler_reclaimed);
+    w->Add(p + "crawler_items_checked", c.crawler_items_checked);
+    w->Add(p + "lrutail_reflocked", c.lrutail_reflocked);
+    if (maintainer) {
+      w->Add(p + "moves_to_cold", c.moves_to_cold);
+      w->Add(p + "moves_to_warm", c.moves_to_warm);
+      w->Add(p + "moves_within_lru", c.moves_within_lru);
+      w->Add(p + "direct_reclaims", c.direct_reclaims);
+    }
   }
 }
 

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "base/numbers.h"
+#include "server/lru_commands.h"
 #include "server/stats_report.h"
 
 namespace memcd {
@@ -111,6 +112,13 @@ TextHandler::Next TextHandler::Handle(const TextRequest& req, ResponseBuffer* ou
       Stats(req, out);
       return Next::kCommand;
 
+    case TextCommand::kLru: {
+      const std::string reply = RunLruCommand(
+          req.args, ctx_->options->store.lru_maintainer_thread, store);
+      Reply(req, out, reply);
+      return Next::kCommand;
+    }
+
     case TextCommand::kDebugTime:
       if (!ctx_->options->debug_time) {
         out->AppendLine("ERROR");
@@ -162,7 +170,7 @@ void TextHandler::Get(const TextRequest& req, ResponseBuffer* out) {
     *p++ = ' ';
     p = PutNumber(p, item.client_flags());
     *p++ = ' ';
-    p = PutNumber(p, item.value().size());
+    p = PutNumber(p, item.value_length());
     if (with_cas) {
       *p++ = ' ';
       p = PutNumber(p, item.cas());

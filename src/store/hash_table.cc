@@ -2,13 +2,62 @@
 
 #include <glog/logging.h>
 
+#include <algorithm>
+#include <new>
+
+#include "base/hash.h"
+
 namespace memcd {
 
-HashTable::HashTable(int hashpower, const Arena* arena)
-    : arena_(arena), hashpower_(hashpower) {
+namespace {
+constexpr int kPowerShift = 40;
+constexpr uint64_t kExpandingBit = uint64_t{1} << 48;
+constexpr uint64_t kCursorMask = (uint64_t{1} << kPowerShift) - 1;
+}  // namespace
+
+uint64_t HashTable::Encode(const State& s) {
+  return (static_cast<uint64_t>(s.power) << kPowerShift) |
+         (s.expanding ? kExpandingBit : 0) | (s.cursor & kCursorMask);
+}
+
+HashTable::State HashTable::Decode(uint64_t word) {
+  return State{static_cast<int>((word >> kPowerShift) & 0xff),
+               (word & kExpandingBit) != 0,
+               static_cast<size_t>(word & kCursorMask)};
+}
+
+HashTable::HashTable(int hashpower, const Arena* arena, int max_power)
+    : arena_(arena),
+      max_power_(max_power),
+      state_(Encode(State{hashpower, false, 0})) {
   CHECK(hashpower >= 1 && hashpower <= 32) << hashpower;
-  buckets_.reset(new ItemId[bucket_count()]);
-  for (size_t i = 0; i < bucket_count(); ++i) buckets_[i] = kNullItemId;
+  arrays_[hashpower & 1].reset(new ItemId[size_t{1} << hashpower]);
+  std::fill_n(Array(hashpower), size_t{1} << hashpower, kNullItemId);
+}
+
+size_t HashTable::bytes() const {
+  const State s = Decode(state_.load(kAcquire));
+  size_t buckets = size_t{1} << s.power;
+  if (s.expanding) buckets += size_t{1} << (s.power - 1);
+  return buckets * sizeof(ItemId);
+}
+
+bool HashTable::WantsToGrow() const {
+  const State s = Decode(state_.load(kAcquire));
+  if (s.expanding || s.power >= max_power_ ||
+      growth_stopped_.load(std::memory_order_relaxed)) {
+    return false;
+  }
+  return item_count() > ((uint64_t{1} << s.power) * 3) / 2;
+}
+
+ItemId* HashTable::BucketFor(uint32_t hash) const {
+  const State s = Decode(state_.load(kAcquire));
+  if (s.expanding) {
+    const size_t old_bucket = hash & Mask(s.power - 1);
+    if (old_bucket >= s.cursor) return &Array(s.power - 1)[old_bucket];
+  }
+  return &Array(s.power)[hash & Mask(s.power)];
 }
 
 Item* HashTable::Find(std::string_view key, uint32_t hash) const {
@@ -25,6 +74,7 @@ void HashTable::Insert(Item* item, uint32_t hash) {
   ItemId* bucket = BucketFor(hash);
   item->h_next = *bucket;
   *bucket = arena_->ToId(item);
+  items_.fetch_add(1, std::memory_order_relaxed);
 }
 
 ItemId* HashTable::FindLink(const Item* item, uint32_t hash) const {
@@ -40,6 +90,7 @@ bool HashTable::Remove(const Item* item, uint32_t hash) {
   ItemId* link = FindLink(item, hash);
   if (link == nullptr) return false;
   *link = item->h_next;
+  items_.fetch_sub(1, std::memory_order_relaxed);
   return true;
 }
 
@@ -48,6 +99,68 @@ void HashTable::Replace(const Item* old_item, Item* new_item, uint32_t hash) {
   CHECK(link != nullptr) << "replacing an item that is not in the table";
   new_item->h_next = old_item->h_next;
   *link = arena_->ToId(new_item);
+}
+
+bool HashTable::StartExpansion() {
+  // Only this thread writes state_, so a relaxed read of it is current.
+  const State s = Decode(state_.load(std::memory_order_relaxed));
+  CHECK(!s.expanding) << "expansion already under way";
+  if (s.power >= max_power_) {
+    growth_stopped_.store(true, std::memory_order_relaxed);
+    return false;
+  }
+  const int power = s.power + 1;
+  const size_t count = size_t{1} << power;
+  std::unique_ptr<ItemId[]> fresh(new (std::nothrow) ItemId[count]);
+  if (fresh == nullptr) {
+    // As memcached: bad news, but the table keeps working at its size.
+    LOG(ERROR) << "hash table expansion to 2^" << power
+               << " buckets failed: out of memory";
+    growth_stopped_.store(true, std::memory_order_relaxed);
+    return false;
+  }
+  std::fill_n(fresh.get(), count, kNullItemId);
+  // The slot is free: its last array (power - 1) was freed by the previous
+  // FinishExpansion, after every reader had left it.
+  arrays_[power & 1] = std::move(fresh);
+  state_.store(Encode(State{power, true, 0}), std::memory_order_release);
+  return true;
+}
+
+size_t HashTable::old_bucket_count() const {
+  const State s = Decode(state_.load(kAcquire));
+  return s.expanding ? size_t{1} << (s.power - 1) : 0;
+}
+
+void HashTable::do_MigrateBucket(size_t b) {
+  const State s = Decode(state_.load(std::memory_order_relaxed));
+  CHECK(s.expanding && b == s.cursor) << "bucket " << b << " out of turn";
+  ItemId* const from = &Array(s.power - 1)[b];
+  ItemId* const to = Array(s.power);
+  const size_t mask = Mask(s.power);
+  // Items do not keep their hash; rehash the key, as memcached does.
+  for (ItemId id = *from; id != kNullItemId;) {
+    Item* item = arena_->ToItem(id);
+    const ItemId next = item->h_next;
+    ItemId* bucket = &to[HashKey(item->key()) & mask];
+    item->h_next = *bucket;
+    *bucket = id;
+    id = next;
+  }
+  *from = kNullItemId;
+  // Release: a reader that later takes this stripe's lock, or sees the new
+  // cursor, finds the moved chains in the new array.
+  state_.store(Encode(State{s.power, true, b + 1}), std::memory_order_release);
+}
+
+void HashTable::FinishExpansion() {
+  const State s = Decode(state_.load(std::memory_order_relaxed));
+  CHECK(s.expanding && s.cursor == size_t{1} << (s.power - 1))
+      << "expansion finished early";
+  state_.store(Encode(State{s.power, false, 0}), std::memory_order_release);
+  // Every reader of the old array held the stripe lock of its bucket, and
+  // each bucket was migrated under that lock after them: none is left.
+  arrays_[(s.power - 1) & 1].reset();
 }
 
 }  // namespace memcd

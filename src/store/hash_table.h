@@ -1,12 +1,21 @@
 // The key -> item index: 2^hashpower buckets of 32-bit item ids, chained
-// through Item::h_next. Not internally locked: the caller holds the item lock
-// of the key's stripe (ItemLocks), which covers every bucket that key can
-// hash to as long as the table has at least as many buckets as there are
-// stripes. Kept behind Find/Insert/Remove/Replace so that online doubling can
-// be added without changing the callers.
+// through Item::h_next, which doubles online (memcached's assoc.c scheme).
+//
+// Not internally locked: Find/Insert/Remove/Replace REQUIRE the item lock of
+// the key's stripe (ItemLocks). The stripe count is fixed and never above the
+// initial bucket count, so every key of a bucket, and after a doubling both
+// of the new buckets b and b + old_size, stay in the stripe of b.
+//
+// Growth (driven by one thread, HashExpander): StartExpansion() publishes a
+// doubled array; do_MigrateBucket(b), under the stripe lock of b, moves old
+// bucket b and advances the migration cursor; FinishExpansion() frees the old
+// array. Meanwhile a key whose old bucket is below the cursor lives in the
+// new array, the others in the old one. Power, expanding bit and cursor are
+// one atomic word, so a reader never sees a mix of two states.
 #ifndef MEMCD_STORE_HASH_TABLE_H_
 #define MEMCD_STORE_HASH_TABLE_H_
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -19,8 +28,16 @@ namespace memcd {
 
 class HashTable {
  public:
-  // `arena` is borrowed; every item linked here lives in it.
-  HashTable(int hashpower, const Arena* arena);
+  // Growth stops at 2^30 buckets (a 4 GiB array). It is the most the store
+  // can need: growing past it takes over 1.6 G items, and the largest arena
+  // (32 GiB, 32-bit ids) holds at most 859 M of the smallest, 40-byte chunks.
+  // memcached stops at 32 (with 8-byte buckets).
+  static constexpr int kMaxGrowthPower = 30;
+
+  // `arena` is borrowed; every item linked here lives in it. The table grows
+  // no further than 2^max_power buckets (tests lower it).
+  HashTable(int hashpower, const Arena* arena,
+            int max_power = kMaxGrowthPower);
   HashTable(const HashTable&) = delete;
   HashTable& operator=(const HashTable&) = delete;
 
@@ -33,20 +50,58 @@ class HashTable {
   // Puts `new_item` where `old_item` was. REQUIRES: same key, old present.
   void Replace(const Item* old_item, Item* new_item, uint32_t hash);
 
-  int hashpower() const { return hashpower_; }
-  size_t bucket_count() const { return size_t{1} << hashpower_; }
-  size_t bytes() const { return bucket_count() * sizeof(ItemId); }
+  // Lock-free snapshots. While expanding, hashpower() is the new power and
+  // bytes() counts both arrays (as memcached's hash_bytes).
+  int hashpower() const { return Decode(state_.load(kAcquire)).power; }
+  size_t bucket_count() const { return size_t{1} << hashpower(); }
+  size_t bytes() const;
+  bool is_expanding() const { return Decode(state_.load(kAcquire)).expanding; }
+  uint64_t item_count() const { return items_.load(std::memory_order_relaxed); }
+  // memcached's rule: more items than 1.5 per bucket, not expanding already,
+  // and growth still possible (below max_power, no failed allocation).
+  bool WantsToGrow() const;
+
+  // --- Growth: one thread only (the expander) calls these. ---
+  // Allocates and publishes the doubled array. False, and the table stops
+  // asking to grow, at max_power or when the allocation fails.
+  bool StartExpansion();
+  // Buckets of the array being migrated; 0 when not expanding.
+  size_t old_bucket_count() const;
+  // Moves old bucket `b` (the next one: 0, 1, ...) into the new array.
+  // REQUIRES: expanding, and the item lock of stripe b (ItemLocks::StripeOf).
+  void do_MigrateBucket(size_t b);
+  // REQUIRES: every old bucket migrated. Frees the old array.
+  void FinishExpansion();
 
  private:
-  ItemId* BucketFor(uint32_t hash) const {
-    return &buckets_[hash & (bucket_count() - 1)];
-  }
+  static constexpr std::memory_order kAcquire = std::memory_order_acquire;
+  // state_ layout: cursor in bits 0..39, power in 40..47, expanding bit 48.
+  struct State {
+    int power;        // of the newest array
+    bool expanding;   // the array of power - 1 still holds buckets >= cursor
+    size_t cursor;    // old buckets [0, cursor) have been migrated
+  };
+  static uint64_t Encode(const State& s);
+  static State Decode(uint64_t word);
+  static size_t Mask(int power) { return (size_t{1} << power) - 1; }
+
+  // The array of 2^power buckets; two slots suffice since at most the
+  // powers p and p - 1 are alive at once.
+  ItemId* Array(int power) const { return arrays_[power & 1].get(); }
+  ItemId* BucketFor(uint32_t hash) const;
   // The link that points at `item` in its chain, or nullptr.
   ItemId* FindLink(const Item* item, uint32_t hash) const;
 
   const Arena* const arena_;
-  const int hashpower_;
-  std::unique_ptr<ItemId[]> buckets_;  // each bucket: its stripe's item lock
+  const int max_power_;
+  // Written only by the growth thread, release; read acquire, by readers
+  // under a stripe lock (which orders them against that bucket's migration).
+  std::atomic<uint64_t> state_;
+  // Slot writes happen before the state_ store that makes them reachable
+  // (new array) or after the last reader could reach them (old array).
+  std::unique_ptr<ItemId[]> arrays_[2];
+  std::atomic<uint64_t> items_{0};  // linked items; relaxed, a trigger only
+  std::atomic<bool> growth_stopped_{false};  // max power or out of memory
 };
 
 }  // namespace memcd

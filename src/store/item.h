@@ -25,7 +25,13 @@ enum ItemFlag : uint8_t {
   kItemFetched = 1 << 1,  // read at least once since stored
   kItemHasCas = 1 << 2,   // 8 CAS bytes follow the header
   kItemActive = 1 << 3,   // read since it last moved to the LRU head
+  // The value lives in a chain of chunks (store/chunked_item.h); the value
+  // bytes in the item hold the chain's head. Set at allocation, never changed.
+  kItemChunked = 1 << 7,
 };
+// Bits 4-5 of Item::flags: a linked item's LRU segment (store/lru.h).
+constexpr uint8_t kItemLruShift = 4;
+constexpr uint8_t kItemLruMask = 3 << kItemLruShift;
 
 struct Item {
   static constexpr size_t kHeaderSize = 33;
@@ -76,6 +82,8 @@ struct Item {
   std::string_view key() const {
     return std::string_view(bytes() + kHeaderSize + cas_size(), key_length);
   }
+  // The value of an ordinary item; a kItemChunked item's value is in its
+  // chain (read it with ValueReader).
   char* value_data() { return key_data() + key_length; }
   std::string_view value() const {
     return std::string_view(key().data() + key_length, value_length);

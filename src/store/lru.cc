@@ -34,10 +34,30 @@ void Remove(const Arena* arena, ItemId* head, ItemId* tail, Item* item) {
 
 }  // namespace
 
+void LruCounters::Add(const LruCounters& o) {
+  number += o.number;
+  bytes += o.bytes;
+  total_items += o.total_items;
+  evicted += o.evicted;
+  evicted_nonzero += o.evicted_nonzero;
+  evicted_unfetched += o.evicted_unfetched;
+  evicted_active += o.evicted_active;
+  if (o.evicted_time != 0) evicted_time = o.evicted_time;
+  reclaimed += o.reclaimed;
+  expired_unfetched += o.expired_unfetched;
+  outofmemory += o.outofmemory;
+  lrutail_reflocked += o.lrutail_reflocked;
+  moves_to_cold += o.moves_to_cold;
+  moves_to_warm += o.moves_to_warm;
+  moves_within_lru += o.moves_within_lru;
+  direct_reclaims += o.direct_reclaims;
+  crawler_reclaimed += o.crawler_reclaimed;
+  crawler_items_checked += o.crawler_items_checked;
+}
+
 void LruList::do_LinkHead(Item* item) {
   PushHead(arena_, &head_, &tail_, item);
   ++counters_.number;
-  ++counters_.total_items;
   counters_.bytes += item->total_size();
 }
 

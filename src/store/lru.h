@@ -1,10 +1,13 @@
-// One LRU list per slab class: a doubly linked list of linked items through
-// Item::lru_prev/lru_next, head = most recently used, plus the per-class
-// counters that change under the same lock. A later LRU maintainer can split
-// it into HOT/WARM/COLD segments behind the same methods.
+// LRU lists: per slab class, four segments (memcached 1.6's HOT, WARM, COLD
+// and TEMP), each a doubly linked list of linked items through
+// Item::lru_prev/lru_next with its own mutex and the per-segment counters that
+// change under it. Head = most recently linked. Which segment a linked item
+// is in is kept in Item::flags (SegmentOf/SetSegment below). The rules for
+// moving items between segments live in Store::Impl (store_lru.cc).
 #ifndef MEMCD_STORE_LRU_H_
 #define MEMCD_STORE_LRU_H_
 
+#include <atomic>
 #include <cstdint>
 #include <mutex>
 
@@ -13,17 +16,55 @@
 
 namespace memcd {
 
-// Per-class counters; each one is guarded by its LruList's mutex.
+enum LruSegment : uint8_t {
+  kHotLru = 0,   // new items (segmented mode)
+  kWarmLru = 1,  // items read while in HOT or COLD
+  kColdLru = 2,  // eviction happens here; the only list in flat mode
+  kTempLru = 3,  // items whose TTL is under temporary_ttl; never evicted
+};
+constexpr int kNumLruSegments = 4;
+
+// The segment of a linked item. REQUIRES the item lock (or an LRU lock of
+// the item's class while the item cannot move).
+inline LruSegment SegmentOf(const Item& item) {
+  return static_cast<LruSegment>(
+      (item.flags.load(std::memory_order_relaxed) & kItemLruMask) >>
+      kItemLruShift);
+}
+// REQUIRES the item lock. A CAS loop: other flag bits may change meanwhile.
+inline void SetSegment(Item* item, LruSegment segment) {
+  uint8_t old = item->flags.load(std::memory_order_relaxed);
+  uint8_t desired;
+  do {
+    desired = static_cast<uint8_t>((old & ~kItemLruMask) |
+                                   (segment << kItemLruShift));
+  } while (!item->flags.compare_exchange_weak(old, desired,
+                                              std::memory_order_relaxed));
+}
+
+// Per-segment counters, guarded by the segment's LruList mutex; the class's
+// figures are the sums over its segments.
 struct LruCounters {
   uint64_t number = 0;       // items in the list
   uint64_t bytes = 0;        // their Item::total_size()
-  uint64_t total_items = 0;  // items ever linked
+  uint64_t total_items = 0;  // items ever linked (counted where they enter)
   uint64_t evicted = 0;
   uint64_t evicted_nonzero = 0;  // evicted with an exptime set
   uint64_t evicted_unfetched = 0;
-  uint64_t reclaimed = 0;  // expired or flushed memory reused
+  uint64_t evicted_active = 0;  // evicted while flagged ACTIVE
+  uint64_t evicted_time = 0;    // idle seconds of the last evicted item
+  uint64_t reclaimed = 0;       // expired or flushed memory reused
   uint64_t expired_unfetched = 0;
   uint64_t outofmemory = 0;
+  uint64_t lrutail_reflocked = 0;  // tail items skipped: held by a reader
+  uint64_t moves_to_cold = 0;
+  uint64_t moves_to_warm = 0;
+  uint64_t moves_within_lru = 0;  // ACTIVE WARM items relinked in WARM
+  uint64_t direct_reclaims = 0;   // extra pulls an allocation needed
+  uint64_t crawler_reclaimed = 0;
+  uint64_t crawler_items_checked = 0;
+
+  void Add(const LruCounters& o);
 };
 
 class LruList {
@@ -36,12 +77,14 @@ class LruList {
   std::mutex& mutex() { return mu_; }
 
   // All REQUIRE mutex() held.
-  // Links at the head and counts the item in number/bytes/total_items.
+  // Links at the head and counts the item in number/bytes (not total_items:
+  // a move between segments links too).
   void do_LinkHead(Item* item);
   // Unlinks and uncounts the item from number/bytes.
   void do_Unlink(Item* item);
   void do_MoveToHead(Item* item);
   Item* do_Tail() const { return arena_->ToItemOrNull(tail_); }
+  Item* do_Head() const { return arena_->ToItemOrNull(head_); }
   // The neighbour toward the head, or nullptr.
   Item* do_Prev(const Item* item) const {
     return arena_->ToItemOrNull(item->lru_prev);
@@ -54,6 +97,18 @@ class LruList {
   ItemId head_ = kNullItemId;  // guarded by mu_
   ItemId tail_ = kNullItemId;  // guarded by mu_
   LruCounters counters_;       // guarded by mu_
+};
+
+// The knobs "lru tune|mode|temp_ttl" change at run time; relaxed atomics,
+// since a thread acting on a value a moment old is harmless.
+struct LruTuning {
+  std::atomic<bool> segmented{true};      // false: flat (COLD only)
+  std::atomic<bool> temp_lru{false};      // short-TTL items go to TEMP
+  std::atomic<int32_t> temporary_ttl{61};
+  std::atomic<uint32_t> hot_lru_pct{20};  // of the class's HOT+WARM+COLD bytes
+  std::atomic<uint32_t> warm_lru_pct{40};
+  std::atomic<double> hot_max_factor{0.2};  // x COLD's tail age
+  std::atomic<double> warm_max_factor{2.0};
 };
 
 }  // namespace memcd

@@ -15,7 +15,14 @@ size_t RoundUp8(size_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
 }  // namespace
 
 size_t SlabAllocator::PageSize(const StoreOptions& options) {
-  return RoundUp8(std::max(options.slab_page_size, options.item_size_max));
+  return RoundUp8(options.slab_page_size);
+}
+
+size_t SlabAllocator::ChunkMax(const StoreOptions& options) {
+  if (options.slab_chunk_max != 0) return RoundUp8(options.slab_chunk_max);
+  // memcached refuses -I below half a page unless slab_chunk_max is given;
+  // here the largest chunk shrinks to -I instead.
+  return RoundUp8(std::min(PageSize(options) / 2, options.item_size_max));
 }
 
 size_t SlabAllocator::MaxPages(const StoreOptions& options) {
@@ -23,25 +30,33 @@ size_t SlabAllocator::MaxPages(const StoreOptions& options) {
 }
 
 std::vector<uint32_t> SlabAllocator::ClassSizes(const StoreOptions& options) {
-  const size_t page = PageSize(options);
+  const size_t chunk_max = ChunkMax(options);
   std::vector<uint32_t> sizes;
+  if (!options.slab_sizes.empty()) {
+    for (uint32_t size : options.slab_sizes) {
+      if (sizes.size() == kMaxClasses - 1) break;
+      sizes.push_back(static_cast<uint32_t>(RoundUp8(size)));
+    }
+    sizes.push_back(static_cast<uint32_t>(chunk_max));
+    return sizes;
+  }
   size_t size =
       RoundUp8(Item::TotalSize(options.use_cas, 0, 0) + options.chunk_size_min);
-  while (size <= page / 2 && sizes.size() < kMaxClasses - 1) {
+  while (size < chunk_max / options.growth_factor &&
+         sizes.size() < kMaxClasses - 1) {
     sizes.push_back(static_cast<uint32_t>(size));
     // As memcached: the product is truncated, then aligned.
     const size_t grown = static_cast<size_t>(size * options.growth_factor);
     size = std::max(RoundUp8(grown), size + kAlign);
   }
-  sizes.push_back(static_cast<uint32_t>(page));
+  sizes.push_back(static_cast<uint32_t>(chunk_max));
   return sizes;
 }
 
 SlabAllocator::SlabAllocator(const StoreOptions& options, Arena* arena)
     : arena_(arena),
       page_size_(PageSize(options)),
-      max_pages_(MaxPages(options)),
-      item_size_max_(options.item_size_max) {
+      max_pages_(MaxPages(options)) {
   CHECK_GE(arena_->size(), max_pages_ * page_size_);
   for (uint32_t size : ClassSizes(options)) {
     SlabClass sc;
@@ -52,12 +67,10 @@ SlabAllocator::SlabAllocator(const StoreOptions& options, Arena* arena)
 }
 
 int SlabAllocator::ClassFor(size_t total) const {
-  if (total > item_size_max_) return 0;
   auto it = std::lower_bound(
       classes_.begin(), classes_.end(), total,
       [](const SlabClass& sc, size_t n) { return sc.size < n; });
-  // item_size_max <= page size, the last class's chunk.
-  DCHECK(it != classes_.end());
+  if (it == classes_.end()) return 0;
   return static_cast<int>(it - classes_.begin()) + 1;
 }
 
@@ -89,9 +102,12 @@ Item* SlabAllocator::Alloc(int cls) {
   return item;
 }
 
-void SlabAllocator::Free(Item* item) {
+void SlabAllocator::FreeChunk(void* chunk, int cls) {
+  DCHECK(cls >= 1 && cls <= num_classes());
+  // The free list links through the chunk's first 4 bytes, as Item::h_next.
+  Item* item = static_cast<Item*>(chunk);
   std::lock_guard<std::mutex> lock(mu_);
-  SlabClass& sc = classes_[item->slab_class - 1];
+  SlabClass& sc = classes_[cls - 1];
   item->h_next = sc.free_head;
   sc.free_head = arena_->ToId(item);
   ++sc.free_count;

@@ -22,13 +22,16 @@ TEST(SlabAllocatorTest, DefaultClassesMatchMemcachedProgression) {
   const StoreOptions o;  // -n 48 -f 1.25, 1 MiB pages, CAS on
   const std::vector<uint32_t> sizes = SlabAllocator::ClassSizes(o);
   // 33 header + 8 CAS + 48 = 89 -> 96, then *1.25 truncated and aligned.
-  const std::vector<uint32_t> first = {96,  120, 152, 192, 240, 304,
-                                       384, 480, 600, 752, 944, 1184};
-  ASSERT_GE(sizes.size(), first.size());
-  EXPECT_EQ(std::vector<uint32_t>(sizes.begin(), sizes.begin() + 12), first);
-  EXPECT_EQ(sizes.size(), 40u);
-  EXPECT_EQ(sizes[sizes.size() - 2], 493552u);  // the last one <= half a page
-  EXPECT_EQ(sizes.back(), 1u << 20);            // then a whole page
+  // memcached 1.6.18 -vv prints exactly these 39 classes.
+  const std::vector<uint32_t> want = {
+      96,     120,    152,    192,    240,    304,    384,    480,
+      600,    752,    944,    1184,   1480,   1856,   2320,   2904,
+      3632,   4544,   5680,   7104,   8880,   11104,  13880,  17352,
+      21696,  27120,  33904,  42384,  52984,  66232,  82792,  103496,
+      129376, 161720, 202152, 252696, 315872, 394840, 524288};
+  EXPECT_EQ(sizes, want);
+  EXPECT_EQ(SlabAllocator::PageSize(o), 1u << 20);
+  EXPECT_EQ(SlabAllocator::ChunkMax(o), 512u << 10);
 }
 
 struct SizingCase {
@@ -38,6 +41,8 @@ struct SizingCase {
   double factor;
   size_t page;
   size_t item_size_max;
+  size_t slab_chunk_max;
+  std::vector<uint32_t> slab_sizes;
   std::vector<uint32_t> want_first;  // leading classes
   size_t want_count;
   uint32_t want_last;
@@ -52,9 +57,11 @@ TEST(SlabAllocatorTest, ClassSizing) {
        1.25,
        1 << 20,
        1 << 20,
+       0,
+       {},
        {88, 112, 144, 184},
-       40,
-       1 << 20},
+       0,
+       512 << 10},
       // -n 5: 41 + 5 = 46 -> 48.
       {"small -n",
        true,
@@ -62,19 +69,24 @@ TEST(SlabAllocatorTest, ClassSizing) {
        1.25,
        1 << 20,
        1 << 20,
+       0,
+       {},
        {48, 64, 80, 104},
        0,
-       1 << 20},
-      // -f 2: doubling up to half a page, then the page.
+       512 << 10},
+      // -f 2: doubling while below slab_chunk_max / 2 (memcached: 13).
       {"-f 2",
        true,
        48,
        2.0,
        1 << 20,
        1 << 20,
-       {96, 192, 384, 768},
-       14,
-       1 << 20},
+       0,
+       {},
+       {96, 192, 384, 768, 1536, 3072, 6144, 12288, 24576, 49152, 98304,
+        196608, 524288},
+       13,
+       512 << 10},
       // A factor too small to move past alignment still grows by 8, and the
       // class count stops at 62 + the page class, as memcached's 63.
       {"-f 1.01",
@@ -83,21 +95,52 @@ TEST(SlabAllocatorTest, ClassSizing) {
        1.01,
        1 << 20,
        1 << 20,
+       0,
+       {},
        {96, 104, 112, 120},
        63,
-       1 << 20},
-      // -I above the page size: pages grow to hold the largest item.
-      {"-I 2m", true, 48, 1.25, 1 << 20, 2 << 20, {96, 120}, 43, 2 << 20},
-      // An unaligned -I rounds the page up to 8.
-      {"-I 2000",
+       512 << 10},
+      // -I above the page size: pages stay 1 MiB, big items are chained.
+      {"-I 2m", true, 48, 1.25, 1 << 20, 2 << 20, 0, {}, {96, 120}, 39,
+       512 << 10},
+      // -I below half a page: the largest chunk is -I (rounded up to 8).
+      {"-I 5001",
        true,
        48,
        1.25,
-       1500,
-       2001,
-       {96, 120, 152, 192, 240, 304, 384, 480, 600, 752, 944, 2008},
-       12,
-       2008},
+       1 << 20,
+       5001,
+       0,
+       {},
+       {96, 120, 152, 192, 240, 304, 384, 480, 600, 752, 944, 1184, 1480,
+        1856, 2320, 2904, 3632, 5008},
+       18,
+       5008},
+      // -o slab_chunk_max=4096 (memcached: 17 classes).
+      {"slab_chunk_max",
+       true,
+       48,
+       1.25,
+       1 << 20,
+       1 << 20,
+       4096,
+       {},
+       {96, 120, 152, 192, 240, 304, 384, 480, 600, 752, 944, 1184, 1480,
+        1856, 2320, 2904, 4096},
+       17,
+       4096},
+      // -o slab_sizes=100-200-300: aligned, then slab_chunk_max.
+      {"slab_sizes",
+       true,
+       48,
+       1.25,
+       1 << 20,
+       1 << 20,
+       0,
+       {100, 200, 300},
+       {104, 200, 304, 524288},
+       4,
+       512 << 10},
   };
   for (const SizingCase& c : cases) {
     StoreOptions o;
@@ -106,6 +149,8 @@ TEST(SlabAllocatorTest, ClassSizing) {
     o.growth_factor = c.factor;
     o.slab_page_size = c.page;
     o.item_size_max = c.item_size_max;
+    o.slab_chunk_max = c.slab_chunk_max;
+    o.slab_sizes = c.slab_sizes;
     const std::vector<uint32_t> sizes = SlabAllocator::ClassSizes(o);
     ASSERT_GE(sizes.size(), c.want_first.size()) << c.name;
     EXPECT_EQ(std::vector<uint32_t>(sizes.begin(),
@@ -123,7 +168,7 @@ TEST(SlabAllocatorTest, ClassSizing) {
         EXPECT_GE(sizes[i], sizes[i - 1] + 8) << c.name;
       }
       if (i + 1 < sizes.size()) {
-        EXPECT_LE(sizes[i], SlabAllocator::PageSize(o) / 2) << c.name;
+        EXPECT_LT(sizes[i], SlabAllocator::ChunkMax(o)) << c.name;
       }
     }
   }
@@ -138,14 +183,15 @@ TEST(SlabAllocatorTest, ClassForPicksTheSmallestFittingChunk) {
   EXPECT_EQ(slabs.ClassFor(97), 2);
   EXPECT_EQ(slabs.ClassFor(120), 2);
   EXPECT_EQ(slabs.ClassFor(121), 3);
-  EXPECT_EQ(slabs.ClassFor(493552), slabs.num_classes() - 1);
-  EXPECT_EQ(slabs.ClassFor(493553), slabs.num_classes());
-  // The whole item counts against -I: exactly 1 MiB fits, one more does not.
-  EXPECT_EQ(slabs.ClassFor(1 << 20), slabs.num_classes());
-  EXPECT_EQ(slabs.ClassFor((1 << 20) + 1), 0);
-  EXPECT_EQ(slabs.chunk_size(slabs.num_classes()), 1u << 20);
+  EXPECT_EQ(slabs.ClassFor(394840), slabs.num_classes() - 1);
+  EXPECT_EQ(slabs.ClassFor(394841), slabs.num_classes());
+  // Past slab_chunk_max an item has no class: it must be chunked.
+  EXPECT_EQ(slabs.ClassFor(512 << 10), slabs.num_classes());
+  EXPECT_EQ(slabs.ClassFor((512 << 10) + 1), 0);
+  EXPECT_EQ(slabs.chunk_max(), 512u << 10);
+  EXPECT_EQ(slabs.chunk_size(slabs.num_classes()), 512u << 10);
   EXPECT_EQ(slabs.chunks_per_page(1), (1u << 20) / 96);
-  EXPECT_EQ(slabs.chunks_per_page(slabs.num_classes()), 1u);
+  EXPECT_EQ(slabs.chunks_per_page(slabs.num_classes()), 2u);
 }
 
 TEST(SlabAllocatorTest, StrictMemoryLimitAndFreeListReuse) {
@@ -203,7 +249,12 @@ TEST(SlabAllocatorTest, PagesGoToTheClassThatAsksFirst) {
   ASSERT_NE(slabs.Alloc(slabs.num_classes()), nullptr);  // takes page 2
   EXPECT_EQ(slabs.total_malloced(), 2u * (64 << 10));
   EXPECT_EQ(slabs.Alloc(2), nullptr);
-  EXPECT_EQ(slabs.Alloc(slabs.num_classes()), nullptr);  // one chunk a page
+  // -I 16k: the largest chunk is 16 KiB, four a page.
+  ASSERT_EQ(slabs.chunks_per_page(slabs.num_classes()), 4u);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_NE(slabs.Alloc(slabs.num_classes()), nullptr) << i;
+  }
+  EXPECT_EQ(slabs.Alloc(slabs.num_classes()), nullptr);
   EXPECT_NE(slabs.Alloc(1), nullptr);  // class 1 still has its page
 
   SlabClassStats st;

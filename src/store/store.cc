@@ -9,6 +9,66 @@
 
 namespace memcd {
 
+// With memcached's messages.
+bool Store::ValidateChunkOptions(const StoreOptions& options,
+                                 std::string* error) {
+  // A chunked item's header (with a 250-byte key) must fit in one chunk,
+  // with room to spare; memcached has no such floor.
+  constexpr size_t kMinChunkMax = 1024;
+  const size_t chunk = options.slab_chunk_max;
+  const std::string page = std::to_string(options.slab_page_size);
+  const std::string item = std::to_string(options.item_size_max);
+  if (chunk != 0) {
+    const std::string bytes = std::to_string(chunk);
+    if (chunk > options.item_size_max) {
+      *error = "slab_chunk_max (bytes: " + bytes +
+               ") cannot be larger than -I (item_size_max " + item + ")";
+      return false;
+    }
+    if (options.item_size_max % chunk != 0) {
+      *error = "-I (item_size_max: " + item +
+               ") must be evenly divisible by slab_chunk_max (bytes: " +
+               bytes + ")";
+      return false;
+    }
+    if (options.slab_page_size % chunk != 0) {
+      *error = "slab_chunk_max (bytes: " + bytes + ") must divide evenly into " +
+               page + " (slab_page_size)";
+      return false;
+    }
+  }
+  const size_t chunk_max = SlabAllocator::ChunkMax(options);
+  if (chunk_max < kMinChunkMax) {
+    *error = "slab_chunk_max (bytes: " + std::to_string(chunk_max) +
+             ") cannot be smaller than " + std::to_string(kMinChunkMax);
+    return false;
+  }
+  uint32_t last = 0;
+  for (uint32_t size : options.slab_sizes) {
+    const std::string s = std::to_string(size);
+    if (size < options.chunk_size_min || size > chunk_max) {
+      *error = "slab size " + s + " is out of valid range";
+      return false;
+    }
+    if (last >= size) {
+      *error = "slab size " + s +
+               " cannot be lower than or equal to a previous class size";
+      return false;
+    }
+    if (size <= last + 8) {
+      *error = "slab size " + s +
+               " must be at least 8 bytes larger than previous class";
+      return false;
+    }
+    last = size;
+  }
+  if (options.slab_sizes.size() >= SlabAllocator::kMaxClasses) {
+    *error = "too many slab classes specified";
+    return false;
+  }
+  return true;
+}
+
 bool Store::ValidateOptions(const StoreOptions& options, std::string* error) {
   constexpr size_t kMiB = size_t{1} << 20;
   if (options.memory_limit > Arena::kMaxBytes) {
@@ -33,6 +93,7 @@ bool Store::ValidateOptions(const StoreOptions& options, std::string* error) {
     *error = "Memory limit is smaller than one slab page.";
     return false;
   }
+  if (!ValidateChunkOptions(options, error)) return false;
   if (!(options.growth_factor > 1.0)) {
     *error = "Factor must be greater than 1";
     return false;
@@ -99,6 +160,22 @@ void Store::GetStats(StoreStats* out) const { impl_->GetStats(out); }
 void Store::GetSlabStats(std::vector<SlabClassStats>* out) const {
   impl_->GetSlabStats(out);
 }
+
+Store::LruTuneResult Store::TuneLru(uint32_t hot_pct, uint32_t warm_pct,
+                                    double hot_max_factor,
+                                    double warm_max_factor) {
+  return impl_->TuneLru(hot_pct, warm_pct, hot_max_factor, warm_max_factor);
+}
+
+void Store::SetLruSegmented(bool segmented) {
+  impl_->SetLruSegmented(segmented);
+}
+
+void Store::SetLruTempTtl(int32_t ttl) { impl_->SetLruTempTtl(ttl); }
+
+int Store::RunLruMaintainerPass() { return impl_->LruMaintainerPass(); }
+
+bool Store::lru_temp_enabled() const { return impl_->lru_temp_enabled(); }
 
 void Store::Release(Item* item) { impl_->Release(item); }
 

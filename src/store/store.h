@@ -20,11 +20,28 @@ struct StoreOptions {
   size_t memory_limit = 64u << 20;   // -m, bytes of item pages
   size_t item_size_max = 1u << 20;   // -I, largest item (header + key + value)
   size_t slab_page_size = 1u << 20;  // page handed to a class
+  // -o slab_chunk_max: largest chunk; bigger items are chained chunks. 0 =
+  // half a page, or -I when that is smaller.
+  size_t slab_chunk_max = 0;
+  std::vector<uint32_t> slab_sizes;  // -o slab_sizes; empty: -n and -f rule
   uint32_t chunk_size_min = 48;      // -n, smallest chunk's key+value+flags room
   double growth_factor = 1.25;       // -f
   bool use_cas = true;               // false with -C
   int hashpower = 16;                // -o hashpower: initial 2^n buckets
+  bool hash_expand = true;           // false with -o no_hashexpand
   bool evict = true;                 // false with -M: refuse instead of evicting
+  // LRU (memcached 1.6's defaults). Segmented: HOT/WARM/COLD(/TEMP) per
+  // class; else one flat list. The maintainer thread is started only when
+  // asked (the server does, for -o lru_maintainer); without it, callers run
+  // RunLruMaintainerPass() themselves (tests).
+  bool lru_segmented = true;
+  bool lru_maintainer_thread = false;
+  uint32_t hot_lru_pct = 20;     // -o hot_lru_pct
+  uint32_t warm_lru_pct = 40;    // -o warm_lru_pct
+  double hot_max_factor = 0.2;   // -o hot_max_factor
+  double warm_max_factor = 2.0;  // -o warm_max_factor
+  bool temp_lru = false;         // on when -o temporary_ttl is given
+  int32_t temporary_ttl = 61;    // -o temporary_ttl
 };
 
 enum class StoreMode { kSet, kAdd, kReplace, kAppend, kPrepend, kCas };
@@ -62,11 +79,17 @@ class Store {
   // in *error (memcached's wording where memcached refuses the same). The
   // constructor requires valid options.
   static bool ValidateOptions(const StoreOptions& options, std::string* error);
+  // The part of ValidateOptions() about slab_chunk_max and slab_sizes
+  // (against -I, -n and the page size), for the command line.
+  static bool ValidateChunkOptions(const StoreOptions& options,
+                                   std::string* error);
 
   // Allocates an unlinked item with room for `value_length` value bytes (the
-  // value is stored without its trailing "\r\n"). The caller fills
-  // out->mutable_value() and then calls StoreItem(). `exptime` is already a
-  // RelTime (see Clock::ToRelTime).
+  // value is stored without its trailing "\r\n"). An item larger than the
+  // largest chunk gets a chain of chunks; failing to get all of them is
+  // kNoMemory with nothing held. The caller fills the value with a
+  // ValueWriter and then calls StoreItem(). `exptime` is already a RelTime
+  // (see Clock::ToRelTime).
   AllocResult Allocate(std::string_view key, uint32_t client_flags,
                        RelTime exptime, uint32_t value_length, ItemRef* out);
 
@@ -98,6 +121,22 @@ class Store {
   void GetStats(StoreStats* out) const;
   // Per slab class figures, for "stats slabs" / "stats items".
   void GetSlabStats(std::vector<SlabClassStats>* out) const;
+
+  // --- LRU control ("lru" commands) and the maintainer's work ---
+  enum class LruTuneResult { kOk, kBadPercents, kBadFactors };
+  // Requires hot_pct + warm_pct <= 80 and both factors > 0; else changes
+  // nothing.
+  LruTuneResult TuneLru(uint32_t hot_pct, uint32_t warm_pct,
+                        double hot_max_factor, double warm_max_factor);
+  void SetLruSegmented(bool segmented);
+  // A negative ttl turns the TEMP LRU off; otherwise on, with that ttl.
+  void SetLruTempTtl(int32_t ttl);
+  // One maintainer pass: queued COLD->WARM bumps, then every class's
+  // segments juggled and expired tails reclaimed. Returns the items moved or
+  // reclaimed. The maintainer thread calls it; tests call it directly.
+  int RunLruMaintainerPass();
+  // Whether short-TTL items currently go to the TEMP LRU.
+  bool lru_temp_enabled() const;
 
   const StoreOptions& options() const { return options_; }
 

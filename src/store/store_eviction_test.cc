@@ -36,6 +36,9 @@ class StoreEvictionTest : public ::testing::Test {
     o.memory_limit = 2 * (64 << 10);
     o.hashpower = 12;
     o.evict = evict;
+    // These pin the flat LRU's rules (second chance); store_lru_test.cc
+    // covers the segmented ones.
+    o.lru_segmented = false;
     return o;
   }
 
@@ -123,7 +126,7 @@ TEST_F(StoreEvictionTest, AHeldItemIsNeverReused) {
   ASSERT_TRUE(store_->Delete(Key(0)));
   Fill(200, 200 + 3 * kCapacity);
   EXPECT_EQ(held.key(), Key(0));
-  EXPECT_EQ(held.value(), Value(0));
+  EXPECT_EQ(held.CopyValue(), Value(0));
   SlabClassStats cls = ClassStats(1184);
   EXPECT_EQ(cls.used_chunks, cls.number + 1);  // the held chunk
   held.Reset();

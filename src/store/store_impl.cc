@@ -16,11 +16,14 @@ Store::Impl::Impl(Store* owner, const StoreOptions& options, const Clock* clock)
              SlabAllocator::PageSize(options)),
       slabs_(options, &arena_),
       table_(options.hashpower, &arena_),
-      locks_(options.hashpower) {
-  lrus_.resize(slabs_.num_classes() + 1);
-  for (int cls = 1; cls <= slabs_.num_classes(); ++cls) {
-    lrus_[cls] = std::make_unique<LruList>(&arena_);
+      locks_(options.hashpower),
+      expander_(&table_, &locks_) {
+  if (options.hash_expand) expander_.Start();
+  lrus_.resize((slabs_.num_classes() + 1) * kNumLruSegments);
+  for (size_t i = kNumLruSegments; i < lrus_.size(); ++i) {
+    lrus_[i] = std::make_unique<LruList>(&arena_);
   }
+  StartLruMaintainer();
 }
 
 bool Store::Impl::IsDead(const Item& item, RelTime now, bool* flushed) const {
@@ -49,18 +52,13 @@ void Store::Impl::do_Link(Item* item, uint32_t hash) {
   item->set_flag(kItemLinked);
   item->refcount.fetch_add(1, std::memory_order_relaxed);
   table_.Insert(item, hash);
-  LruList& list = lru(item->slab_class);
-  std::lock_guard<std::mutex> lock(list.mutex());
-  list.do_LinkHead(item);
+  expander_.MaybeWake();
+  do_LruLink(item);
 }
 
 void Store::Impl::do_Unlink(Item* item, uint32_t hash) {
   CHECK(table_.Remove(item, hash)) << "linked item missing from the table";
-  {
-    LruList& list = lru(item->slab_class);
-    std::lock_guard<std::mutex> lock(list.mutex());
-    list.do_Unlink(item);
-  }
+  do_LruUnlink(item);
   item->clear_flag(kItemLinked);
   Release(item);
 }
@@ -73,32 +71,10 @@ void Store::Impl::do_Replace(Item* old_item, Item* new_item, uint32_t hash) {
   new_item->refcount.fetch_add(1, std::memory_order_relaxed);
   table_.Replace(old_item, new_item, hash);
   // One LRU lock at a time: the two items may be in different classes.
-  {
-    LruList& list = lru(old_item->slab_class);
-    std::lock_guard<std::mutex> lock(list.mutex());
-    list.do_Unlink(old_item);
-  }
-  {
-    LruList& list = lru(new_item->slab_class);
-    std::lock_guard<std::mutex> lock(list.mutex());
-    list.do_LinkHead(new_item);
-  }
+  do_LruUnlink(old_item);
+  do_LruLink(new_item);
   old_item->clear_flag(kItemLinked);
   Release(old_item);
-}
-
-void Store::Impl::do_Bump(Item* item) {
-  const RelTime now = clock_->Now();
-  if (item->time.load(std::memory_order_relaxed) + kUpdateInterval < now) {
-    LruList& list = lru(item->slab_class);
-    std::lock_guard<std::mutex> lock(list.mutex());
-    list.do_MoveToHead(item);
-    item->clear_flag(kItemActive);
-  } else {
-    // Not worth an LRU relink yet: flag it, and eviction spares it once.
-    item->set_flag(kItemActive);
-  }
-  item->time.store(now, std::memory_order_relaxed);
 }
 
 void Store::Impl::Release(Item* item) {
@@ -107,7 +83,7 @@ void Store::Impl::Release(Item* item) {
   DCHECK_GT(before, 0) << "released an item with no reference";
   if (before == 1) {
     DCHECK(!item->has_flag(kItemLinked));
-    slabs_.Free(item);
+    FreeItemMemory(item);
   }
 }
 
@@ -118,8 +94,7 @@ ItemRef Store::Impl::Get(std::string_view key, bool touch, RelTime exptime) {
   if (item == nullptr) return ItemRef();
   item->refcount.fetch_add(1, std::memory_order_relaxed);
   if (touch) item->exptime.store(exptime, std::memory_order_relaxed);
-  item->set_flag(kItemFetched);
-  do_Bump(item);
+  do_Fetch(item);
   return ItemRef(owner_, item);
 }
 
@@ -129,8 +104,7 @@ bool Store::Impl::Touch(std::string_view key, RelTime exptime) {
   Item* item = do_FindLive(key, hash);
   if (item == nullptr) return false;
   item->exptime.store(exptime, std::memory_order_relaxed);
-  item->set_flag(kItemFetched);
-  do_Bump(item);
+  do_Fetch(item);
   return true;
 }
 
@@ -161,9 +135,7 @@ void Store::Impl::FlushAll(RelTime when) {
 void Store::Impl::GetStats(StoreStats* out) const {
   *out = StoreStats();
   for (int cls = 1; cls <= slabs_.num_classes(); ++cls) {
-    LruList& list = lru(cls);
-    std::lock_guard<std::mutex> lock(list.mutex());
-    const LruCounters& c = list.do_counters();
+    const LruCounters c = SumLruCounters(cls);
     out->curr_items += c.number;
     out->total_items += c.total_items;
     out->bytes += c.bytes;
@@ -172,14 +144,25 @@ void Store::Impl::GetStats(StoreStats* out) const {
     out->expired_unfetched += c.expired_unfetched;
     out->evicted_unfetched += c.evicted_unfetched;
     out->outofmemory += c.outofmemory;
+    out->evicted_active += c.evicted_active;
+    out->moves_to_cold += c.moves_to_cold;
+    out->moves_to_warm += c.moves_to_warm;
+    out->moves_within_lru += c.moves_within_lru;
+    out->direct_reclaims += c.direct_reclaims;
+    out->lrutail_reflocked += c.lrutail_reflocked;
+    out->crawler_reclaimed += c.crawler_reclaimed;
+    out->crawler_items_checked += c.crawler_items_checked;
   }
+  out->lru_maintainer_juggles =
+      lru_maintainer_juggles_.load(std::memory_order_relaxed);
+  out->lru_bumps_dropped = lru_bumps_dropped_.load(std::memory_order_relaxed);
   out->get_expired = get_expired_.load(std::memory_order_relaxed);
   out->get_flushed = get_flushed_.load(std::memory_order_relaxed);
   out->total_malloced = slabs_.total_malloced();
   out->limit_maxbytes = options_.memory_limit;
   out->hash_power_level = static_cast<uint64_t>(table_.hashpower());
   out->hash_bytes = table_.bytes();
-  out->hash_is_expanding = 0;
+  out->hash_is_expanding = table_.is_expanding() ? 1 : 0;
   out->slabs_moved = 0;
   out->curr_cas = cas_.load(std::memory_order_relaxed);
 }
@@ -190,18 +173,7 @@ void Store::Impl::GetSlabStats(std::vector<SlabClassStats>* out) const {
   for (int cls = 1; cls <= slabs_.num_classes(); ++cls) {
     SlabClassStats s;
     slabs_.GetClassStats(cls, &s);
-    LruList& list = lru(cls);
-    std::lock_guard<std::mutex> lock(list.mutex());
-    const LruCounters& c = list.do_counters();
-    s.number = c.number;
-    const Item* tail = list.do_Tail();
-    const RelTime tail_time =
-        tail == nullptr ? now : tail->time.load(std::memory_order_relaxed);
-    s.age = tail_time < now ? now - tail_time : 0;
-    s.evicted = c.evicted;
-    s.evicted_nonzero = c.evicted_nonzero;
-    s.reclaimed = c.reclaimed;
-    s.outofmemory = c.outofmemory;
+    AddLruClassStats(cls, now, &s);
     out->push_back(s);
   }
 }

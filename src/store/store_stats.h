@@ -24,6 +24,17 @@ struct StoreStats {
   uint64_t slabs_moved = 0;
   uint64_t outofmemory = 0;        // allocations refused (-M or nothing evictable)
   uint64_t curr_cas = 0;           // last CAS handed out (internal)
+  // The segmented LRU and its maintainer (store/lru.h).
+  uint64_t lru_maintainer_juggles = 0;  // class juggles the maintainer ran
+  uint64_t evicted_active = 0;          // evicted while flagged ACTIVE
+  uint64_t moves_to_cold = 0;
+  uint64_t moves_to_warm = 0;
+  uint64_t moves_within_lru = 0;
+  uint64_t direct_reclaims = 0;     // extra LRU pulls allocations needed
+  uint64_t lru_bumps_dropped = 0;   // COLD hits not moved: bump queue full
+  uint64_t lrutail_reflocked = 0;   // tail items skipped: held by a reader
+  uint64_t crawler_reclaimed = 0;   // expired items the crawler freed
+  uint64_t crawler_items_checked = 0;
 };
 
 struct SlabClassStats {
@@ -40,6 +51,25 @@ struct SlabClassStats {
   uint64_t evicted_nonzero = 0;
   uint64_t reclaimed = 0;
   uint64_t outofmemory = 0;
+  // Segmented LRU figures (zero in flat mode).
+  uint64_t number_hot = 0;
+  uint64_t number_warm = 0;
+  uint64_t number_cold = 0;
+  uint64_t number_temp = 0;
+  uint64_t age_hot = 0;   // seconds since the HOT tail item was accessed
+  uint64_t age_warm = 0;  // the same for WARM; `age` is COLD's
+  uint64_t mem_requested = 0;  // bytes of the class's linked items
+  uint64_t evicted_time = 0;   // idle seconds of the last evicted item
+  uint64_t expired_unfetched = 0;
+  uint64_t evicted_unfetched = 0;
+  uint64_t evicted_active = 0;
+  uint64_t crawler_reclaimed = 0;
+  uint64_t crawler_items_checked = 0;
+  uint64_t lrutail_reflocked = 0;
+  uint64_t moves_to_cold = 0;
+  uint64_t moves_to_warm = 0;
+  uint64_t moves_within_lru = 0;
+  uint64_t direct_reclaims = 0;
 };
 
 }  // namespace memcd

@@ -34,7 +34,7 @@ TEST_F(StoreTest, SetThenGet) {
   ItemRef ref = store_.Get("key");
   ASSERT_TRUE(ref);
   EXPECT_EQ(ref.key(), "key");
-  EXPECT_EQ(ref.value(), "value");
+  EXPECT_EQ(ref.CopyValue(), "value");
   EXPECT_EQ(ref.client_flags(), 42u);
   EXPECT_EQ(ref.cas(), 1u);
   EXPECT_EQ(ref.exptime(), 0u);
@@ -57,7 +57,7 @@ TEST_F(StoreTest, SetOverwritesAndOldReadersKeepTheirBytes) {
   ItemRef old_ref = store_.Get("k");
   ASSERT_EQ(Put(&store_, "k", "newer", StoreMode::kSet, 2),
             StoreResult::kStored);
-  EXPECT_EQ(old_ref.value(), "old");
+  EXPECT_EQ(old_ref.CopyValue(), "old");
   EXPECT_EQ(old_ref.client_flags(), 1u);
   EXPECT_EQ(GetValue(&store_, "k"), "newer");
   const StoreStats s = Stats(store_);
@@ -95,7 +95,7 @@ TEST_F(StoreTest, AppendPrependKeepTheOldFlagsAndExptime) {
             StoreResult::kStored);
   ItemRef ref = store_.Get("m");
   ASSERT_TRUE(ref);
-  EXPECT_EQ(ref.value(), "zabc");
+  EXPECT_EQ(ref.CopyValue(), "zabc");
   EXPECT_EQ(ref.client_flags(), 7u);
   EXPECT_EQ(ref.exptime(), exp);
   EXPECT_EQ(cas, 2u);
@@ -118,7 +118,7 @@ TEST_F(StoreTest, CasHitMissMismatch) {
             StoreResult::kStored);
   EXPECT_GT(cas2, cas);
   ItemRef ref = store_.Get("c");
-  EXPECT_EQ(ref.value(), "v3");
+  EXPECT_EQ(ref.CopyValue(), "v3");
   EXPECT_EQ(ref.client_flags(), 5u);
   EXPECT_EQ(ref.cas(), cas2);
   // The old CAS is spent.
@@ -133,7 +133,7 @@ TEST_F(StoreTest, Delete) {
   EXPECT_TRUE(store_.Delete("d"));
   EXPECT_FALSE(store_.Delete("d"));
   EXPECT_EQ(GetValue(&store_, "d"), "<miss>");
-  EXPECT_EQ(held.value(), "v");
+  EXPECT_EQ(held.CopyValue(), "v");
   const StoreStats s = Stats(store_);
   EXPECT_EQ(s.curr_items, 0u);
   EXPECT_EQ(s.bytes, 0u);
@@ -191,7 +191,7 @@ TEST_F(StoreTest, ArithLeavesHeldBytesAlone) {
   // "11" would fit in place, but a reader holds the item: a new one is made.
   ASSERT_EQ(store_.Arith("n", true, 1, &value), ArithResult::kOk);
   EXPECT_EQ(value, 11u);
-  EXPECT_EQ(held.value(), "10");
+  EXPECT_EQ(held.CopyValue(), "10");
   EXPECT_EQ(GetValue(&store_, "n"), "11");
   EXPECT_EQ(Stats(store_).curr_items, 1u);
 }
@@ -206,7 +206,7 @@ TEST_F(StoreTest, TouchAndGetAndTouch) {
   EXPECT_EQ(GetValue(&store_, "t"), "v");  // would have expired at +5
   ItemRef ref = store_.GetAndTouch("t", clock_.ToRelTime(30));
   ASSERT_TRUE(ref);
-  EXPECT_EQ(ref.value(), "v");
+  EXPECT_EQ(ref.CopyValue(), "v");
   EXPECT_EQ(ref.exptime(), clock_.Now() + 30);
   clock_.Advance(29);
   EXPECT_EQ(GetValue(&store_, "t"), "v");
@@ -291,7 +291,7 @@ TEST_F(StoreTest, TooLargeBoundary) {
             StoreResult::kNoMemory);
   EXPECT_EQ(Put(&store_, "k", std::string(10, 'y'), StoreMode::kAppend),
             StoreResult::kStored);
-  EXPECT_EQ(store_.Get("k").value().size(), fits);
+  EXPECT_EQ(store_.Get("k").value_length(), fits);
 }
 
 TEST(StoreNoCasTest, CasIsZeroAndCasCommandsNeverMatch) {

@@ -23,14 +23,15 @@ inline StoreResult Put(Store* store, std::string_view key,
       key, flags, exptime, static_cast<uint32_t>(value.size()), &item);
   if (alloc != nullptr) *alloc = r;
   if (r != AllocResult::kOk) return StoreResult::kNoMemory;
-  std::memcpy(item.mutable_value(), value.data(), value.size());
+  ValueWriter writer(item);
+  writer.Write(value.data(), value.size());
   return store->StoreItem(item, mode, cas_in, cas_out);
 }
 
 // The value stored under `key`, or "<miss>".
 inline std::string GetValue(Store* store, std::string_view key) {
   ItemRef ref = store->Get(key);
-  return ref ? std::string(ref.value()) : std::string("<miss>");
+  return ref ? ref.CopyValue() : std::string("<miss>");
 }
 
 inline StoreStats Stats(const Store& store) {

@@ -92,12 +92,12 @@ TEST(StoreThreadTest, MixedOperationsOnSharedKeys) {
           ItemRef ref = store.Get(name);
           if (!ref) break;
           ++hits;
-          const std::string first(ref.value());
+          const std::string first = ref.CopyValue();
           const bool ok =
               number_key ? NumberIsValid(first) : TextValueIsValid(key, first);
           if (!ok || ref.key() != name) ++bad;
           std::this_thread::yield();
-          if (ref.value() != first) ++bad;
+          if (ref.CopyValue() != first) ++bad;
           break;
         }
         case 4:

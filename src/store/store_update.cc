@@ -8,9 +8,21 @@
 
 #include "base/hash.h"
 #include "store/arith.h"
+#include "store/chunked_item.h"
 #include "store/store_impl.h"
 
 namespace memcd {
+
+namespace {
+
+// Appends `src`'s whole value at the writer's position.
+void CopyValue(const Item* src, ValueWriter* dst) {
+  ValueReader reader(src);
+  std::string_view piece;
+  while (reader.Next(&piece)) dst->Write(piece.data(), piece.size());
+}
+
+}  // namespace
 
 Item* Store::Impl::NewItem(std::string_view key, uint32_t client_flags,
                            RelTime exptime, uint32_t value_length,
@@ -18,13 +30,16 @@ Item* Store::Impl::NewItem(std::string_view key, uint32_t client_flags,
   CHECK_LE(key.size(), 255u) << "keys are validated by the protocol layer";
   const size_t total =
       Item::TotalSize(options_.use_cas, key.size(), value_length);
-  const int cls = slabs_.ClassFor(total);
-  if (cls == 0) {
+  if (total > options_.item_size_max) {
     *result = AllocResult::kTooLarge;
     return nullptr;
   }
-  void* chunk = slabs_.Alloc(cls);
-  if (chunk == nullptr) chunk = PullTail(cls, held_stripe);
+  // Past the largest chunk the value goes to a chain (chunked_item.h).
+  const bool chunked = total > slabs_.chunk_max();
+  const int cls = slabs_.ClassFor(
+      chunked ? HeaderChunkBytes(options_.use_cas, key.size()) : total);
+  DCHECK_NE(cls, 0);
+  void* chunk = AllocChunk(cls, held_stripe);
   if (chunk == nullptr) {
     *result = AllocResult::kNoMemory;
     return nullptr;
@@ -38,74 +53,22 @@ Item* Store::Impl::NewItem(std::string_view key, uint32_t client_flags,
   item->client_flags = client_flags;
   item->value_length = value_length;
   item->refcount.store(1, std::memory_order_relaxed);
-  item->flags.store(options_.use_cas ? kItemHasCas : 0,
+  item->flags.store((options_.use_cas ? kItemHasCas : 0) |
+                        (chunked ? kItemChunked : 0),
                     std::memory_order_relaxed);
-  item->slab_class = static_cast<uint8_t>(cls);
+  // A chunked item lives in the largest class's LRU, where its data is.
+  item->slab_class =
+      static_cast<uint8_t>(chunked ? slabs_.num_classes() : cls);
   item->key_length = static_cast<uint8_t>(key.size());
   item->set_cas(0);
   std::memcpy(item->key_data(), key.data(), key.size());
+  if (chunked && !AttachChunks(item, value_length, cls, held_stripe)) {
+    slabs_.FreeChunk(item, cls);
+    *result = AllocResult::kNoMemory;
+    return nullptr;
+  }
   *result = AllocResult::kOk;
   return item;
-}
-
-Item* Store::Impl::PullTail(int cls, size_t held_stripe) {
-  LruList& list = lru(cls);
-  std::lock_guard<std::mutex> lru_lock(list.mutex());
-  LruCounters& counters = list.do_counters();
-  const RelTime now = clock_->Now();
-  Item* item = list.do_Tail();
-  int second_chances = 0;
-  for (int tries = 0; item != nullptr && tries < kTailSearch; ++tries) {
-    Item* const prev = list.do_Prev(item);
-    // A count above 1 means an ItemRef holds it: its bytes must stay.
-    if (item->refcount.load(std::memory_order_acquire) != 1) {
-      item = prev;
-      continue;
-    }
-    const uint32_t hash = HashKey(item->key());
-    const size_t stripe = locks_.StripeOf(hash);
-    // Against the lock order (LRU -> item), hence only try_lock; our own
-    // caller's stripe is held already and must be skipped, not relocked.
-    if (stripe == held_stripe || !locks_.ForStripe(stripe).try_lock()) {
-      item = prev;
-      continue;
-    }
-    std::lock_guard<std::mutex> item_lock(locks_.ForStripe(stripe),
-                                          std::adopt_lock);
-    if (item->refcount.load(std::memory_order_acquire) != 1) {
-      item = prev;
-      continue;
-    }
-    bool flushed;
-    const bool fetched = item->has_flag(kItemFetched);
-    if (IsDead(*item, now, &flushed)) {
-      ++counters.reclaimed;
-      if (!fetched) ++counters.expired_unfetched;
-    } else if (item->has_flag(kItemActive) &&
-               second_chances++ < kMaxSecondChances) {
-      item->clear_flag(kItemActive);
-      list.do_MoveToHead(item);
-      item = prev;
-      --tries;  // a spared item does not use up the search
-      continue;
-    } else if (options_.evict) {
-      ++counters.evicted;
-      if (item->exptime.load(std::memory_order_relaxed) != 0) {
-        ++counters.evicted_nonzero;
-      }
-      if (!fetched) ++counters.evicted_unfetched;
-    } else {
-      item = prev;  // -M: only dead items may be taken
-      continue;
-    }
-    CHECK(table_.Remove(item, hash)) << "linked item missing from the table";
-    list.do_Unlink(item);
-    item->clear_flag(kItemLinked);
-    // The link's reference passes to the caller.
-    return item;
-  }
-  ++counters.outofmemory;
-  return nullptr;
 }
 
 AllocResult Store::Impl::Allocate(std::string_view key, uint32_t client_flags,
@@ -156,13 +119,11 @@ StoreResult Store::Impl::StoreItem(Item* item, StoreMode mode, uint64_t cas_in,
         result = StoreResult::kNoMemory;
         break;
       }
-      const std::string_view first =
-          mode == StoreMode::kAppend ? old->value() : item->value();
-      const std::string_view second =
-          mode == StoreMode::kAppend ? item->value() : old->value();
-      std::memcpy(combined->value_data(), first.data(), first.size());
-      std::memcpy(combined->value_data() + first.size(), second.data(),
-                  second.size());
+      // Either value, and the result, may be chunked: copy piece by piece.
+      ValueWriter writer(combined);
+      CopyValue(mode == StoreMode::kAppend ? old : item, &writer);
+      CopyValue(mode == StoreMode::kAppend ? item : old, &writer);
+      DCHECK_EQ(writer.left(), 0u);
       to_link = combined;
       break;
     }
@@ -200,7 +161,10 @@ ArithResult Store::Impl::Arith(std::string_view key, bool incr, uint64_t delta,
   Item* item = do_FindLive(key, hash);
   if (item == nullptr) return ArithResult::kNotFound;
   uint64_t value;
-  if (!ParseArithValue(item->value(), &value)) return ArithResult::kNonNumeric;
+  // As memcached: a chunked value is too long to be a number.
+  if (item->has_flag(kItemChunked) || !ParseArithValue(item->value(), &value)) {
+    return ArithResult::kNonNumeric;
+  }
   value = ApplyDelta(value, incr, delta);
   char digits[20];
   const auto conv = std::to_chars(digits, digits + sizeof(digits), value);

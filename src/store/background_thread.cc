@@ -1,0 +1,65 @@
+#include "store/background_thread.h"
+
+#include <algorithm>
+#include <utility>
+
+namespace memcd {
+
+BackgroundThread::BackgroundThread(Pass pass,
+                                   std::chrono::microseconds min_sleep,
+                                   std::chrono::microseconds max_sleep)
+    : pass_(std::move(pass)), min_sleep_(min_sleep), max_sleep_(max_sleep) {}
+
+BackgroundThread::~BackgroundThread() { Stop(); }
+
+void BackgroundThread::Start() {
+  std::lock_guard<std::mutex> guard(start_stop_mu_);
+  if (thread_.joinable()) return;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = false;
+    running_ = true;
+  }
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void BackgroundThread::Stop() {
+  std::lock_guard<std::mutex> guard(start_stop_mu_);
+  if (!thread_.joinable()) return;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+  std::lock_guard<std::mutex> lock(mu_);
+  running_ = false;
+}
+
+void BackgroundThread::Wake() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    wake_ = true;
+  }
+  cv_.notify_all();
+}
+
+bool BackgroundThread::running() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return running_;
+}
+
+void BackgroundThread::Loop() {
+  std::chrono::microseconds sleep = min_sleep_;
+  while (true) {
+    const int did = pass_();
+    sleep = did > 0 ? min_sleep_ : std::min(sleep * 2, max_sleep_);
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait_for(lock, sleep, [this] { return stop_ || wake_; });
+    if (stop_) return;
+    if (wake_) sleep = min_sleep_;
+    wake_ = false;
+  }
+}
+
+}  // namespace memcd

@@ -1,0 +1,51 @@
+// A store background thread (LRU maintainer, LRU crawler): calls `pass`
+// again and again until stopped, sleeping between passes. After a pass that
+// did work (returned > 0) it sleeps `min_sleep`; while passes find nothing
+// the sleep doubles up to `max_sleep`. Wake() cuts the current sleep short.
+// The store owns it; it knows nothing about items.
+#ifndef MEMCD_STORE_BACKGROUND_THREAD_H_
+#define MEMCD_STORE_BACKGROUND_THREAD_H_
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+namespace memcd {
+
+class BackgroundThread {
+ public:
+  using Pass = std::function<int()>;
+
+  BackgroundThread(Pass pass, std::chrono::microseconds min_sleep,
+                   std::chrono::microseconds max_sleep);
+  // Stops and joins.
+  ~BackgroundThread();
+  BackgroundThread(const BackgroundThread&) = delete;
+  BackgroundThread& operator=(const BackgroundThread&) = delete;
+
+  // Start() on a running thread and Stop() on a stopped one do nothing.
+  void Start();
+  void Stop();
+  void Wake();
+  bool running() const;
+
+ private:
+  void Loop();
+
+  const Pass pass_;
+  const std::chrono::microseconds min_sleep_;
+  const std::chrono::microseconds max_sleep_;
+  mutable std::mutex mu_;       // guards stop_, wake_, running_
+  std::condition_variable cv_;  // signalled by Stop() and Wake()
+  bool stop_ = false;
+  bool wake_ = false;
+  bool running_ = false;
+  std::mutex start_stop_mu_;  // serializes Start/Stop; guards thread_
+  std::thread thread_;
+};
+
+}  // namespace memcd
+
+#endif  // MEMCD_STORE_BACKGROUND_THREAD_H_

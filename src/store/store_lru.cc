@@ -1,0 +1,497 @@
+// The segmented LRU (memcached 1.6's HOT/WARM/COLD/TEMP), its maintainer,
+// and the flat LRU it falls back to: where items are linked, what a read
+// does, how allocation pulls from the tails.
+#include <glog/logging.h>
+
+#include <chrono>
+#include <mutex>
+#include <utility>
+
+#include "base/hash.h"
+#include "store/store_impl.h"
+
+namespace memcd {
+
+namespace {
+
+// The maintainer sleeps 1 ms after a pass that moved something, doubling up
+// to 1 s while there is nothing to do (memcached's bounds).
+constexpr std::chrono::microseconds kMaintainerMinSleep{1000};
+constexpr std::chrono::microseconds kMaintainerMaxSleep{1000000};
+// Pulls per segment per juggle, and allocation attempts (memcached's).
+constexpr int kJuggleLoops = 500;
+constexpr int kAllocPulls = 10;
+
+RelTime Age(const Item* tail, RelTime now) {
+  if (tail == nullptr) return 0;
+  const RelTime t = tail->time.load(std::memory_order_relaxed);
+  return t < now ? now - t : 0;
+}
+
+}  // namespace
+
+void Store::Impl::StartLruMaintainer() {
+  tuning_.segmented.store(options_.lru_segmented, std::memory_order_relaxed);
+  tuning_.temp_lru.store(options_.temp_lru, std::memory_order_relaxed);
+  tuning_.temporary_ttl.store(options_.temporary_ttl,
+                              std::memory_order_relaxed);
+  tuning_.hot_lru_pct.store(options_.hot_lru_pct, std::memory_order_relaxed);
+  tuning_.warm_lru_pct.store(options_.warm_lru_pct, std::memory_order_relaxed);
+  tuning_.hot_max_factor.store(options_.hot_max_factor,
+                               std::memory_order_relaxed);
+  tuning_.warm_max_factor.store(options_.warm_max_factor,
+                                std::memory_order_relaxed);
+  if (!options_.lru_maintainer_thread) return;
+  lru_maintainer_ = std::make_unique<BackgroundThread>(
+      [this] { return LruMaintainerPass(); }, kMaintainerMinSleep,
+      kMaintainerMaxSleep);
+  lru_maintainer_->Start();
+}
+
+Store::LruTuneResult Store::Impl::TuneLru(uint32_t hot_pct, uint32_t warm_pct,
+                                          double hot_max_factor,
+                                          double warm_max_factor) {
+  if (uint64_t{hot_pct} + warm_pct > 80) {
+    return Store::LruTuneResult::kBadPercents;
+  }
+  if (!(hot_max_factor > 0) || !(warm_max_factor > 0)) {
+    return Store::LruTuneResult::kBadFactors;
+  }
+  tuning_.hot_lru_pct.store(hot_pct, std::memory_order_relaxed);
+  tuning_.warm_lru_pct.store(warm_pct, std::memory_order_relaxed);
+  tuning_.hot_max_factor.store(hot_max_factor, std::memory_order_relaxed);
+  tuning_.warm_max_factor.store(warm_max_factor, std::memory_order_relaxed);
+  return Store::LruTuneResult::kOk;
+}
+
+void Store::Impl::SetLruSegmented(bool segmented) {
+  tuning_.segmented.store(segmented, std::memory_order_relaxed);
+}
+
+void Store::Impl::SetLruTempTtl(int32_t ttl) {
+  if (ttl < 0) {
+    tuning_.temp_lru.store(false, std::memory_order_relaxed);
+    return;
+  }
+  tuning_.temporary_ttl.store(ttl, std::memory_order_relaxed);
+  tuning_.temp_lru.store(true, std::memory_order_relaxed);
+}
+
+void Store::Impl::do_LruLink(Item* item) {
+  LruSegment segment = kHotLru;
+  const RelTime exptime = item->exptime.load(std::memory_order_relaxed);
+  const RelTime now = clock_->Now();
+  // memcached's unsigned "exptime - now <= ttl": never for 0 or the past.
+  if (tuning_.temp_lru.load(std::memory_order_relaxed) && exptime >= now &&
+      int64_t{exptime} - now <=
+          tuning_.temporary_ttl.load(std::memory_order_relaxed)) {
+    segment = kTempLru;
+  } else if (!tuning_.segmented.load(std::memory_order_relaxed)) {
+    segment = kColdLru;
+  }
+  SetSegment(item, segment);
+  LruList& list = lru(item->slab_class, segment);
+  std::lock_guard<std::mutex> lock(list.mutex());
+  list.do_LinkHead(item);
+  ++list.do_counters().total_items;
+}
+
+void Store::Impl::do_LruUnlink(Item* item) {
+  LruList& list = lru_of(*item);
+  std::lock_guard<std::mutex> lock(list.mutex());
+  list.do_Unlink(item);
+}
+
+void Store::Impl::do_MoveToSegment(Item* item, LruSegment to) {
+  do_LruUnlink(item);
+  SetSegment(item, to);
+  LruList& list = lru(item->slab_class, to);
+  std::lock_guard<std::mutex> lock(list.mutex());
+  list.do_LinkHead(item);
+  if (to == kWarmLru) ++list.do_counters().moves_to_warm;
+}
+
+void Store::Impl::do_Bump(Item* item) {
+  const RelTime now = clock_->Now();
+  if (tuning_.segmented.load(std::memory_order_relaxed)) {
+    if (SegmentOf(*item) == kColdLru && item->has_flag(kItemActive)) {
+      item->clear_flag(kItemActive);
+      item->time.store(now, std::memory_order_relaxed);
+      do_MoveToSegment(item, kWarmLru);
+    } else {
+      item->time.store(now, std::memory_order_relaxed);
+    }
+    return;
+  }
+  if (item->time.load(std::memory_order_relaxed) + kUpdateInterval < now) {
+    LruList& list = lru_of(*item);
+    std::lock_guard<std::mutex> lock(list.mutex());
+    list.do_MoveToHead(item);
+    item->clear_flag(kItemActive);
+  } else {
+    // Not worth an LRU relink yet: flag it, and eviction spares it once.
+    item->set_flag(kItemActive);
+  }
+  item->time.store(now, std::memory_order_relaxed);
+}
+
+void Store::Impl::do_Fetch(Item* item) {
+  if (!tuning_.segmented.load(std::memory_order_relaxed)) {
+    item->set_flag(kItemFetched);
+    do_Bump(item);
+    return;
+  }
+  // memcached's do_item_bump: ACTIVE takes a second read; an active item
+  // needs nothing more until a segment move clears the flag.
+  if (item->has_flag(kItemActive)) return;
+  if (!item->has_flag(kItemFetched)) {
+    item->set_flag(kItemFetched);
+    return;
+  }
+  item->set_flag(kItemActive);
+  if (SegmentOf(*item) != kColdLru) {
+    item->time.store(clock_->Now(), std::memory_order_relaxed);
+    return;
+  }
+  if (lru_maintainer_ == nullptr) {
+    do_Bump(item);  // no thread to hand it to: move it now
+    return;
+  }
+  // Keep two LRU locks off the read path: the maintainer moves it.
+  std::lock_guard<std::mutex> lock(bump_mu_);
+  if (bumps_.size() >= kMaxQueuedBumps) {
+    item->clear_flag(kItemActive);
+    lru_bumps_dropped_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  item->refcount.fetch_add(1, std::memory_order_relaxed);
+  bumps_.push_back(item);
+}
+
+int Store::Impl::ProcessBumps() {
+  std::vector<Item*> todo;
+  {
+    std::lock_guard<std::mutex> lock(bump_mu_);
+    todo.swap(bumps_);
+  }
+  int moved = 0;
+  for (Item* item : todo) {
+    const uint32_t hash = HashKey(item->key());
+    {
+      std::lock_guard<std::mutex> lock(locks_.ForHash(hash));
+      if (item->has_flag(kItemLinked)) {
+        moved += SegmentOf(*item) == kColdLru && item->has_flag(kItemActive);
+        do_Bump(item);
+      }
+    }
+    Release(item);
+  }
+  return moved;
+}
+
+int Store::Impl::PullSegmentTail(int cls, LruSegment segment,
+                                 uint64_t total_bytes, RelTime max_age,
+                                 size_t held_stripe, Item** out) {
+  const RelTime now = clock_->Now();
+  const bool segmented = tuning_.segmented.load(std::memory_order_relaxed);
+  LruList& list = lru(cls, segment);
+  std::unique_lock<std::mutex> lru_lock(list.mutex());
+  LruCounters& counters = list.do_counters();
+  int removed = 0;
+  Item* stop_at = nullptr;  // the item the walk ended on; its lock is held
+  size_t stop_stripe = 0;
+  LruSegment move_to = segment;
+  Item* next = list.do_Tail();
+  for (int tries = kTailSearch; tries > 0 && next != nullptr; --tries) {
+    Item* const item = next;
+    next = list.do_Prev(item);
+    // A count above 1 means an ItemRef holds it: its bytes must stay.
+    if (item->refcount.load(std::memory_order_acquire) != 1) {
+      ++counters.lrutail_reflocked;
+      continue;
+    }
+    const uint32_t hash = HashKey(item->key());
+    const size_t stripe = locks_.StripeOf(hash);
+    // Against the lock order (LRU -> item), hence only try_lock; the
+    // caller's own stripe is held already and must be skipped.
+    if (stripe == held_stripe || !locks_.ForStripe(stripe).try_lock()) {
+      continue;
+    }
+    std::unique_lock<std::mutex> item_lock(locks_.ForStripe(stripe),
+                                           std::adopt_lock);
+    if (item->refcount.load(std::memory_order_acquire) != 1) {
+      ++counters.lrutail_reflocked;
+      continue;
+    }
+    const bool fetched = item->has_flag(kItemFetched);
+    bool flushed;
+    if (IsDead(*item, now, &flushed)) {
+      ++counters.reclaimed;
+      if (!fetched) ++counters.expired_unfetched;
+      CHECK(table_.Remove(item, hash)) << "linked item missing from table";
+      list.do_Unlink(item);
+      item->clear_flag(kItemLinked);
+      ++removed;
+      if (out != nullptr) {
+        *out = item;  // the link's reference passes to the caller
+        return removed;
+      }
+      Release(item);
+      continue;  // reclaiming may go on up the list
+    }
+    switch (segment) {
+      case kHotLru:
+      case kWarmLru: {
+        const uint32_t pct =
+            segment == kHotLru
+                ? tuning_.hot_lru_pct.load(std::memory_order_relaxed)
+                : tuning_.warm_lru_pct.load(std::memory_order_relaxed);
+        const uint64_t limit = total_bytes * pct / 100;
+        if (item->has_flag(kItemActive)) {
+          // Rescue ACTIVE items: WARM keeps them, HOT promotes them.
+          item->clear_flag(kItemActive);
+          ++removed;
+          if (segment == kWarmLru) {
+            ++counters.moves_within_lru;
+            list.do_MoveToHead(item);
+            continue;
+          }
+          ++counters.moves_to_warm;
+          move_to = kWarmLru;
+        } else if (counters.bytes > limit || Age(item, now) > max_age) {
+          ++counters.moves_to_cold;
+          move_to = kColdLru;
+          ++removed;
+        }
+        break;
+      }
+      case kColdLru:
+        if (out != nullptr) {
+          if (!options_.evict) break;  // -M: only dead items may go
+          ++counters.evicted;
+          counters.evicted_time = Age(item, now);
+          if (item->exptime.load(std::memory_order_relaxed) != 0) {
+            ++counters.evicted_nonzero;
+          }
+          if (!fetched) ++counters.evicted_unfetched;
+          if (item->has_flag(kItemActive)) ++counters.evicted_active;
+          CHECK(table_.Remove(item, hash)) << "linked item missing from table";
+          list.do_Unlink(item);
+          item->clear_flag(kItemLinked);
+          *out = item;
+          return removed + 1;
+        }
+        if (item->has_flag(kItemActive) && segmented) {
+          ++counters.moves_to_warm;
+          item->clear_flag(kItemActive);
+          move_to = kWarmLru;
+          ++removed;
+        }
+        break;
+      case kTempLru:
+        break;  // only reclaims happen in TEMP
+    }
+    if (move_to != segment) list.do_Unlink(item);
+    stop_at = item;
+    stop_stripe = stripe;
+    item_lock.release();  // still held, for the relink below
+    break;
+  }
+  lru_lock.unlock();
+  if (stop_at == nullptr) return removed;
+  std::lock_guard<std::mutex> item_lock(locks_.ForStripe(stop_stripe),
+                                        std::adopt_lock);
+  if (move_to != segment) {
+    SetSegment(stop_at, move_to);
+    LruList& dest = lru(cls, move_to);
+    std::lock_guard<std::mutex> lock(dest.mutex());
+    dest.do_LinkHead(stop_at);
+  }
+  return removed;
+}
+
+Item* Store::Impl::PullTail(int cls, size_t held_stripe) {
+  if (!tuning_.segmented.load(std::memory_order_relaxed)) {
+    return PullTailFlat(cls, held_stripe);
+  }
+  // memcached's do_item_alloc_pull: evict from COLD; when COLD has nothing
+  // to give, push HOT's tail down and try again.
+  for (int i = 0; i < kAllocPulls; ++i) {
+    Item* item = nullptr;
+    const int pulled =
+        PullSegmentTail(cls, kColdLru, 0, 0, held_stripe, &item);
+    if (item != nullptr) {
+      if (i > 0) {
+        LruList& list = lru(cls, kColdLru);
+        std::lock_guard<std::mutex> lock(list.mutex());
+        list.do_counters().direct_reclaims += i;
+      }
+      return item;
+    }
+    if (pulled <= 0) PullSegmentTail(cls, kHotLru, 0, 0, held_stripe, nullptr);
+  }
+  LruList& list = lru(cls, kColdLru);
+  std::lock_guard<std::mutex> lock(list.mutex());
+  ++list.do_counters().outofmemory;
+  return nullptr;
+}
+
+int Store::Impl::Juggle(int cls) {
+  int moves = 0;
+  if (tuning_.temp_lru.load(std::memory_order_relaxed)) {
+    for (int i = 0; i < kJuggleLoops; ++i) {
+      if (PullSegmentTail(cls, kTempLru, 0, 0, kNoStripe, nullptr) <= 0) break;
+      ++moves;
+    }
+  }
+  const bool segmented = tuning_.segmented.load(std::memory_order_relaxed);
+  RelTime hot_age = 0;
+  RelTime warm_age = 0;
+  uint64_t total_bytes = 0;
+  // Flat: max age and size 0 drain HOT and WARM into COLD.
+  if (segmented) {
+    const RelTime now = clock_->Now();
+    RelTime cold_age = 0;
+    for (LruSegment s : {kColdLru, kHotLru, kWarmLru}) {
+      LruList& list = lru(cls, s);
+      std::lock_guard<std::mutex> lock(list.mutex());
+      if (s == kColdLru) cold_age = Age(list.do_Tail(), now);
+      total_bytes += list.do_counters().bytes;
+    }
+    hot_age = static_cast<RelTime>(
+        cold_age * tuning_.hot_max_factor.load(std::memory_order_relaxed));
+    warm_age = static_cast<RelTime>(
+        cold_age * tuning_.warm_max_factor.load(std::memory_order_relaxed));
+  }
+  for (int i = 0; i < kJuggleLoops; ++i) {
+    int more = 0;
+    if (PullSegmentTail(cls, kHotLru, total_bytes, hot_age, kNoStripe,
+                        nullptr) > 0 ||
+        PullSegmentTail(cls, kWarmLru, total_bytes, warm_age, kNoStripe,
+                        nullptr) > 0) {
+      ++more;
+    }
+    if (segmented) {
+      more += PullSegmentTail(cls, kColdLru, 0, 0, kNoStripe, nullptr);
+    }
+    if (more == 0) break;
+    ++moves;
+  }
+  return moves;
+}
+
+int Store::Impl::LruMaintainerPass() {
+  int work = ProcessBumps();
+  for (int cls = 1; cls <= slabs_.num_classes(); ++cls) {
+    work += Juggle(cls);
+    lru_maintainer_juggles_.fetch_add(1, std::memory_order_relaxed);
+  }
+  return work;
+}
+
+LruCounters Store::Impl::SumLruCounters(int cls) const {
+  LruCounters sum;
+  for (int s = 0; s < kNumLruSegments; ++s) {
+    LruList& list = lru(cls, static_cast<LruSegment>(s));
+    std::lock_guard<std::mutex> lock(list.mutex());
+    sum.Add(list.do_counters());
+  }
+  return sum;
+}
+
+void Store::Impl::AddLruClassStats(int cls, RelTime now,
+                                   SlabClassStats* s) const {
+  LruCounters sum;
+  uint64_t* numbers[kNumLruSegments] = {&s->number_hot, &s->number_warm,
+                                        &s->number_cold, &s->number_temp};
+  for (int seg = 0; seg < kNumLruSegments; ++seg) {
+    LruList& list = lru(cls, static_cast<LruSegment>(seg));
+    std::lock_guard<std::mutex> lock(list.mutex());
+    const LruCounters& c = list.do_counters();
+    sum.Add(c);
+    *numbers[seg] = c.number;
+    const uint64_t age = Age(list.do_Tail(), now);
+    if (seg == kHotLru) s->age_hot = age;
+    if (seg == kWarmLru) s->age_warm = age;
+    if (seg == kColdLru) s->age = age;
+  }
+  s->number = sum.number;
+  s->mem_requested = sum.bytes;
+  s->evicted = sum.evicted;
+  s->evicted_nonzero = sum.evicted_nonzero;
+  s->evicted_time = sum.evicted_time;
+  s->reclaimed = sum.reclaimed;
+  s->outofmemory = sum.outofmemory;
+  s->expired_unfetched = sum.expired_unfetched;
+  s->evicted_unfetched = sum.evicted_unfetched;
+  s->evicted_active = sum.evicted_active;
+  s->crawler_reclaimed = sum.crawler_reclaimed;
+  s->crawler_items_checked = sum.crawler_items_checked;
+  s->lrutail_reflocked = sum.lrutail_reflocked;
+  s->moves_to_cold = sum.moves_to_cold;
+  s->moves_to_warm = sum.moves_to_warm;
+  s->moves_within_lru = sum.moves_within_lru;
+  s->direct_reclaims = sum.direct_reclaims;
+}
+
+Item* Store::Impl::PullTailFlat(int cls, size_t held_stripe) {
+  LruList& list = lru(cls, kColdLru);
+  std::lock_guard<std::mutex> lru_lock(list.mutex());
+  LruCounters& counters = list.do_counters();
+  const RelTime now = clock_->Now();
+  Item* item = list.do_Tail();
+  int second_chances = 0;
+  for (int tries = 0; item != nullptr && tries < kTailSearch; ++tries) {
+    Item* const prev = list.do_Prev(item);
+    // A count above 1 means an ItemRef holds it: its bytes must stay.
+    if (item->refcount.load(std::memory_order_acquire) != 1) {
+      item = prev;
+      continue;
+    }
+    const uint32_t hash = HashKey(item->key());
+    const size_t stripe = locks_.StripeOf(hash);
+    // Against the lock order (LRU -> item), hence only try_lock; our own
+    // caller's stripe is held already and must be skipped, not relocked.
+    if (stripe == held_stripe || !locks_.ForStripe(stripe).try_lock()) {
+      item = prev;
+      continue;
+    }
+    std::lock_guard<std::mutex> item_lock(locks_.ForStripe(stripe),
+                                          std::adopt_lock);
+    if (item->refcount.load(std::memory_order_acquire) != 1) {
+      item = prev;
+      continue;
+    }
+    bool flushed;
+    const bool fetched = item->has_flag(kItemFetched);
+    if (IsDead(*item, now, &flushed)) {
+      ++counters.reclaimed;
+      if (!fetched) ++counters.expired_unfetched;
+    } else if (item->has_flag(kItemActive) &&
+               second_chances++ < kMaxSecondChances) {
+      item->clear_flag(kItemActive);
+      list.do_MoveToHead(item);
+      item = prev;
+      --tries;  // a spared item does not use up the search
+      continue;
+    } else if (options_.evict) {
+      ++counters.evicted;
+      if (item->exptime.load(std::memory_order_relaxed) != 0) {
+        ++counters.evicted_nonzero;
+      }
+      if (!fetched) ++counters.evicted_unfetched;
+    } else {
+      item = prev;  // -M: only dead items may be taken
+      continue;
+    }
+    CHECK(table_.Remove(item, hash)) << "linked item missing from the table";
+    list.do_Unlink(item);
+    item->clear_flag(kItemLinked);
+    // The link's reference passes to the caller.
+    return item;
+  }
+  ++counters.outofmemory;
+  return nullptr;
+}
+
+}  // namespace memcd
