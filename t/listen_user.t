@@ -35,8 +35,15 @@ SKIP: {
   my $nobody = getpwnam('nobody');
   ok(defined $nobody, 'user nobody exists');
   $srv = MemcdTest->start(user => 'nobody');
-  open(my $fh, '<', '/proc/' . $srv->pid . '/status') or die $!;
-  my ($uid) = map { /^Uid:\s+(\d+)\s+(\d+)/ ? ($2) : () } <$fh>;
+  # The kernel accepts connections once the socket listens, a moment before
+  # the server drops root: poll (bounded) for the effective uid to change.
+  my $uid;
+  for (1 .. 100) {
+    open(my $fh, '<', '/proc/' . $srv->pid . '/status') or die $!;
+    ($uid) = map { /^Uid:\s+(\d+)\s+(\d+)/ ? ($2) : () } <$fh>;
+    last if defined $uid && $uid == $nobody;
+    select(undef, undef, undef, 0.05);
+  }
   is($uid, $nobody, '-u nobody: the server runs as nobody');
   is($srv->stop, 0, 'stops cleanly');
 }

@@ -31,26 +31,27 @@ def _load(conn, n, size, blob):
             raise ServerError(f"loading item {first}: replies {replies}")
 
 
-def _settle_hash(server, conn, size, blob):
-    """Waits until the hash table has stopped growing; False if it never did.
+def _settle_hash(server, seconds=30.0):
+    """Waits until the hash table is as large as the item count calls for.
 
-    memcached starts a growth step only from an insert that finds none
-    running, so after a load its table can stay a step short depending on
-    timing. Re-setting item 0 (an unlink and a link) gives that insert, and
-    leaves the item count alone; both servers get the same treatment.
+    memcached grows its table from a once-a-second timer, one doubling at a
+    time, while items exceed 1.5 x buckets, so it can lag the load by seconds.
+    A table that has not changed for 3 s counts as settled too, so a server
+    with another rule does not stall the run. False if still growing.
     """
-    for _ in range(8):
-        if not server.wait_hash_settled():
-            return False
-        power = server.stats().get("hash_power_level")
-        conn.send(b"set %s 0 0 %d\r\n%s\r\n" % (KEY_FORMAT % 0, size,
-                                                  _value(blob, 0, size)))
-        if conn.read_line() != b"STORED":
-            raise ServerError(f"{server.name}: re-setting item 0 failed")
+    deadline = time.monotonic() + seconds
+    last, since = None, time.monotonic()
+    while time.monotonic() < deadline:
         stats = server.stats()
-        if (stats.get("hash_power_level") == power
-                and stats.get("hash_is_expanding", "0") == "0"):
+        power = int(stats.get("hash_power_level", "0"))
+        expanding = stats.get("hash_is_expanding", "0") != "0"
+        if not expanding and int(stats.get("curr_items", "0")) <= 1.5 * (1 << power):
             return True
+        if (power, expanding) != last:
+            last, since = (power, expanding), time.monotonic()
+        elif not expanding and time.monotonic() - since > 3:
+            return True
+        time.sleep(0.2)
     return False
 
 
@@ -75,7 +76,7 @@ def run(memcd, memcached, log_dir, n, size, seconds_limit):
             start = time.monotonic()
             _load(conn, n, size, blob)
             load_seconds = time.monotonic() - start
-            settled = _settle_hash(server, conn, size, blob)
+            settled = _settle_hash(server)
             after = server.rss_kib()
             stats = server.stats()
             bad = _verify(conn, n, size, blob, random.Random(n))

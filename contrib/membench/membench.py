@@ -49,6 +49,9 @@ def parse_args():
     p.add_argument("--source-dir", default=None,
                    help="memcd's source tree, for the git commit (default: "
                         "this script's repository)")
+    p.add_argument("--commit", default=None,
+                   help="memcd's commit to report, for a binary built from "
+                        "another tree (default: from --source-dir)")
     p.add_argument("--quick", action="store_true",
                    help="smoke run: small N, short durations (under a minute)")
     p.add_argument("--items", type=int, default=None,

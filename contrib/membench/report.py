@@ -69,7 +69,7 @@ def print_machine(args, source_dir):
     print(f"  kernel      {platform.system()} {platform.release()}")
     print(f"  python      {platform.python_version()}")
     print(f"  memcd       {args.memcd}: {version_of(args.memcd)}, "
-          f"commit {commit_of(source_dir)}")
+          f"commit {args.commit or commit_of(source_dir)}")
     print(f"  memcached   {args.memcached}: {version_of(args.memcached)}")
     mode = "quick (a smoke run: its figures are not results)" if args.quick else "full"
     print(f"  run         {mode}: items {args.items}, storm {args.seconds:g} s x "

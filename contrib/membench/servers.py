@@ -148,15 +148,6 @@ class Server:
                 raise ServerError(f"{self.name}: bad stats line {line[:80]!r}")
             result[parts[1].decode()] = parts[2].decode()
 
-    def wait_hash_settled(self, seconds=20.0):
-        """Waits while the hash table grows in the background (memcached)."""
-        deadline = time.monotonic() + seconds
-        while self.stats().get("hash_is_expanding", "0") != "0":
-            if time.monotonic() > deadline:
-                return False
-            time.sleep(0.2)
-        return True
-
     def log_tail(self, lines=15):
         try:
             with open(self.log_path, "rb") as f:

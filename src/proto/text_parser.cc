@@ -244,6 +244,9 @@ constexpr CommandName kCommandNames[] = {
     {"verbosity", TextCommand::kVerbosity},
     {"debugtime", TextCommand::kDebugTime},
     {"lru", TextCommand::kLru},
+    {"lru_crawler", TextCommand::kLruCrawler},
+    {"slabs", TextCommand::kSlabs},
+    {"cache_memlimit", TextCommand::kCacheMemlimit},
 };
 
 // One complete line, without its "\r\n".
@@ -292,12 +295,29 @@ ParseResult ParseLine(std::string_view line, TextRequest* req) {
     case TextCommand::kStats:
       req->args = RestAfter(line, t.token[0]);
       return Ok(false);
+    case TextCommand::kCacheMemlimit:
+      // memcached: one argument, then anything; noreply only as the last.
+      if (t.count != 2 && t.count != 3) return Error(kErrorReply);
+      req->args = t.token[1];
+      req->noreply = t.LastIsNoreply();
+      return Ok(req->noreply);
+    case TextCommand::kSlabs:
+      // As memcached, only "slabs automove" looks for noreply.
+      if (t.count < 2) return Error(kErrorReply);
+      req->args = RestAfter(line, t.token[0]);
+      req->noreply = t.token[1] == "automove" && t.LastIsNoreply();
+      return Ok(req->noreply);
     case TextCommand::kLru:
       // memcached wants a subcommand; the handler checks the rest.
       if (t.count < 2) return Error(kErrorReply);
       req->args = RestAfter(line, t.token[0]);
       req->noreply = t.LastIsNoreply();
       return Ok(req->noreply);
+    case TextCommand::kLruCrawler:
+      // memcached counts its tokens exactly, so "noreply" is just a token.
+      if (t.count < 2) return Error(kErrorReply);
+      req->args = RestAfter(line, t.token[0]);
+      return Ok(false);
     case TextCommand::kVersion:
     case TextCommand::kQuit:
       // memcached ignores any arguments to these.

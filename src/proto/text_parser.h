@@ -30,6 +30,9 @@ enum class TextCommand {
   kFlushAll, kVersion, kVerbosity, kQuit, kStats,
   kDebugTime,  // "debugtime <seconds>": moves the clock (tests; off by default)
   kLru,        // "lru <subcommand> ...": `args` holds the rest of the line
+  kLruCrawler,  // "lru_crawler <subcommand> ...": `args` as for kLru; no noreply
+  kSlabs,  // "slabs <subcommand> ...": `args` as for kLru; noreply: automove only
+  kCacheMemlimit,  // "cache_memlimit <MB> [noreply]": `args` is <MB>, unchecked
 };
 
 struct TextRequest {

@@ -2,6 +2,7 @@
 
 #include <gflags/gflags.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -73,8 +74,8 @@ constexpr OptionSpec kOptions[] = {
      "chunk size growth between slab classes, above 1 (default: 1.25)", true},
     {'n', "slab-min-size", ArgKind::kRequired, "<bytes>", "slab_min_size",
      "smallest chunk's room for key, value and flags (default: 48)", true},
-    {'L', "enable-largepages", ArgKind::kNone, "", nullptr,
-     "use large memory pages", false},
+    {'L', "enable-largepages", ArgKind::kNone, "", "enable_largepages",
+     "commit all item memory at start-up, huge pages where available", true},
     {'D', nullptr, ArgKind::kRequired, "<char>", nullptr,
      "stats prefix delimiter", false},
     {'t', "threads", ArgKind::kRequired, "<num>", "threads",
@@ -94,8 +95,8 @@ constexpr OptionSpec kOptions[] = {
      false},
     {'F', "disable-flush-all", ArgKind::kNone, "", nullptr, "disable flush_all",
      false},
-    {'X', "disable-dumping", ArgKind::kNone, "", nullptr,
-     "disable cachedump and metadump", false},
+    {'X', "disable-dumping", ArgKind::kNone, "", "disable_dumping",
+     "refuse lru_crawler metadump", true},
     {'W', "disable-watch", ArgKind::kNone, "", nullptr, "disable watch", false},
     {'Y', "auth-file", ArgKind::kRequired, "<file>", nullptr,
      "ASCII authentication", false},
@@ -110,13 +111,11 @@ constexpr OptionSpec kOptions[] = {
 // memcached 1.6.18's -o suboptions not implemented yet (its own list plus
 // extstore's): tuning knobs, so an old command line still starts.
 constexpr char kIgnoredSuboptions[] =
-    "maxconns_fast slab_reassign slab_automove "
-    "slab_automove_ratio slab_automove_window tail_repair_time hash_algorithm "
-    "lru_crawler lru_crawler_sleep lru_crawler_tocrawl "
+    "maxconns_fast tail_repair_time hash_algorithm "
     "idle_timeout watcher_logbuf_size worker_logbuf_size "
-    "track_sizes no_inline_ascii_resp modern no_modern "
-    "no_chunked_items no_slab_reassign no_slab_automove no_maxconns_fast "
-    "inline_ascii_resp no_lru_crawler no_drop_privileges "
+    "no_inline_ascii_resp modern no_modern "
+    "no_chunked_items no_maxconns_fast "
+    "inline_ascii_resp no_drop_privileges "
     "drop_privileges resp_obj_mem_limit read_buf_mem_limit ssl_chain_cert "
     "ssl_key ssl_verify_mode ssl_keyformat ssl_ciphers ssl_ca_cert "
     "ssl_wbuf_size ssl_session_cache ssl_kernel_tls ssl_min_version "
@@ -415,9 +414,47 @@ Parser::Step Parser::ParseSuboptions(std::string_view list) {
       // As memcached, any "=value" is ignored.
       Step step = SetFlag("no_hashexpand", "true", "-o no_hashexpand");
       if (step != Step::kNext) return step;
+    } else if (name == "slab_reassign" || name == "no_slab_reassign") {
+      Step step = SetFlag("slab_reassign",
+                          name == "slab_reassign" ? "true" : "false",
+                          "-o " + std::string(name));
+      if (step != Step::kNext) return step;
+    } else if (name == "slab_automove" || name == "no_slab_automove") {
+      // As memcached: a bare slab_automove means 1.
+      std::string level = name == "no_slab_automove" ? "0" : "1";
+      if (name == "slab_automove" && eq != std::string_view::npos) {
+        level = std::string(token.substr(eq + 1));
+      }
+      Step step = SetFlag("slab_automove", level, "-o slab_automove");
+      if (step != Step::kNext) return step;
+      if (FLAGS_slab_automove < 0 || FLAGS_slab_automove > 2) {
+        return Fail("slab_automove must be between 0 and 2");
+      }
+    } else if (name == "slab_automove_ratio" ||
+               name == "slab_automove_window") {
+      if (eq == std::string_view::npos) {
+        return Fail("Missing " + std::string(name) + " argument");
+      }
+      Step step = SetFlag(std::string(name).c_str(),
+                          std::string(token.substr(eq + 1)),
+                          "-o " + std::string(name));
+      if (step != Step::kNext) return step;
     } else if (name == "lru_maintainer" || name == "no_lru_maintainer") {
       Step step = SetFlag("lru_maintainer",
                           name == "lru_maintainer" ? "true" : "false",
+                          "-o " + std::string(name));
+      if (step != Step::kNext) return step;
+    } else if (name == "lru_crawler" || name == "no_lru_crawler") {
+      Step step = SetFlag("lru_crawler",
+                          name == "lru_crawler" ? "true" : "false",
+                          "-o " + std::string(name));
+      if (step != Step::kNext) return step;
+    } else if (name == "lru_crawler_sleep" || name == "lru_crawler_tocrawl") {
+      if (eq == std::string_view::npos) {
+        return Fail("Missing numeric argument for " + std::string(name));
+      }
+      Step step = SetFlag(std::string(name).c_str(),
+                          std::string(token.substr(eq + 1)),
                           "-o " + std::string(name));
       if (step != Step::kNext) return step;
     } else if (name == "hot_lru_pct" || name == "warm_lru_pct" ||
@@ -435,6 +472,10 @@ Parser::Step Parser::ParseSuboptions(std::string_view list) {
         step = SetFlag("temp_lru", "true", "-o temporary_ttl");
         if (step != Step::kNext) return step;
       }
+    } else if (name == "track_sizes") {
+      // As memcached, any "=value" is ignored.
+      Step step = SetFlag("track_sizes", "true", "-o track_sizes");
+      if (step != Step::kNext) return step;
     } else if (name == "slab_chunk_max" || name == "slab_sizes") {
       Step step = ParseChunkSuboption(name, token, eq);
       if (step != Step::kNext) return step;
@@ -656,11 +697,28 @@ bool BuildOptions(ServerOptions* options, std::string* error) {
   out.user = FLAGS_user;
   out.verbose = FLAGS_verbose;
   out.debug_time = FLAGS_debug_time;
+  out.dump_enabled = !FLAGS_disable_dumping;
+  if (FLAGS_lru_crawler_sleep < 0 || FLAGS_lru_crawler_sleep > 1000000) {
+    return Refuse("LRU crawler sleep must be between 0 and 1 second", error);
+  }
+  if (FLAGS_lru_crawler_tocrawl < 0) {
+    return Refuse("lru_crawler_tocrawl must not be negative", error);
+  }
+  out.store.lru_crawler_thread = FLAGS_lru_crawler;
+  out.store.lru_crawler_sleep = static_cast<uint32_t>(FLAGS_lru_crawler_sleep);
+  out.store.lru_crawler_tocrawl =
+      static_cast<uint32_t>(FLAGS_lru_crawler_tocrawl);
   out.store.growth_factor = FLAGS_slab_growth_factor;
   out.store.chunk_size_min = static_cast<uint32_t>(FLAGS_slab_min_size);
   out.store.use_cas = !FLAGS_disable_cas;
   out.store.evict = !FLAGS_disable_evictions;
   out.store.hashpower = FLAGS_hashpower;
+  out.store.slab_reassign = FLAGS_slab_reassign;
+  out.store.slab_mover_thread = FLAGS_slab_reassign;
+  out.store.slab_automove = FLAGS_slab_automove;
+  out.store.slab_automove_ratio = FLAGS_slab_automove_ratio;
+  out.store.slab_automove_window =
+      static_cast<uint32_t>(std::max(FLAGS_slab_automove_window, 0));
   if (FLAGS_hot_lru_pct < 1 || FLAGS_hot_lru_pct >= 80) {
     return Refuse("hot_lru_pct must be > 1 and < 80", error);
   }
@@ -688,6 +746,8 @@ bool BuildOptions(ServerOptions* options, std::string* error) {
   out.store.temp_lru = FLAGS_temp_lru;
   out.store.temporary_ttl = FLAGS_temporary_ttl;
   out.store.hash_expand = !FLAGS_no_hashexpand;
+  out.store.preallocate = FLAGS_enable_largepages;
+  out.store.track_sizes = FLAGS_track_sizes;
   out.store.slab_chunk_max = static_cast<size_t>(FLAGS_slab_chunk_max);
   if (!ParseSlabSizes(FLAGS_slab_sizes, &out.store.slab_sizes, error) ||
       !Store::ValidateChunkOptions(out.store, error)) {

@@ -268,7 +268,6 @@ TEST(CommandLineTest, WarningsStillRun) {
       {{"-o", "hashpower=20,modern"},
        "memcd: -o modern is not supported yet; ignored\n"},
       {{"-o", "lru_crawler,idle_timeout=5", "-o", "hashpower=18"},
-       "memcd: -o lru_crawler is not supported yet; ignored\n"
        "memcd: -o idle_timeout is not supported yet; ignored\n"},
       {{"-o", "modern,"}, "memcd: -o modern is not supported yet; ignored\n"},
       // memcached warns about many threads but starts.
@@ -286,6 +285,52 @@ TEST(CommandLineTest, WarningsStillRun) {
   gflags::FlagSaver saver;
   Outcome o = ParseArgs({"-o", "hashpower=20,modern"});
   EXPECT_EQ(20, o.options.store.hashpower);
+}
+
+TEST(CommandLineTest, LruCrawlerSuboptionsAndDisableDumping) {
+  struct Case {
+    std::vector<std::string> args;
+    bool thread;
+    uint32_t sleep;
+    uint32_t tocrawl;
+    bool dump;
+  };
+  const Case kCases[] = {
+      {{}, true, 100, 0, true},
+      {{"-o", "no_lru_crawler"}, false, 100, 0, true},
+      {{"-o", "no_lru_crawler,lru_crawler"}, true, 100, 0, true},
+      {{"-o", "lru_crawler_sleep=0,lru_crawler_tocrawl=500"}, true, 0, 500,
+       true},
+      {{"-o", "lru_crawler_sleep=1000000"}, true, 1000000, 0, true},
+      {{"-X"}, true, 100, 0, false},
+      {{"--disable-dumping"}, true, 100, 0, false},
+  };
+  for (const Case& c : kCases) {
+    SCOPED_TRACE(Join(c.args));
+    gflags::FlagSaver saver;
+    Outcome o = ParseArgs(c.args);
+    ASSERT_EQ(CommandLineResult::kRun, o.result) << o.err;
+    EXPECT_EQ("", o.err);
+    EXPECT_EQ(c.thread, o.options.store.lru_crawler_thread);
+    EXPECT_EQ(c.sleep, o.options.store.lru_crawler_sleep);
+    EXPECT_EQ(c.tocrawl, o.options.store.lru_crawler_tocrawl);
+    EXPECT_EQ(c.dump, o.options.dump_enabled);
+  }
+  const std::pair<std::vector<std::string>, std::string> kBad[] = {
+      {{"-o", "lru_crawler_sleep=1000001"},
+       "memcd: LRU crawler sleep must be between 0 and 1 second\n"},
+      {{"-o", "lru_crawler_tocrawl=-1"},
+       "memcd: lru_crawler_tocrawl must not be negative\n"},
+      {{"-o", "lru_crawler_sleep"},
+       "memcd: Missing numeric argument for lru_crawler_sleep\n"},
+  };
+  for (const auto& c : kBad) {
+    SCOPED_TRACE(Join(c.first));
+    gflags::FlagSaver saver;
+    Outcome o = ParseArgs(c.first);
+    EXPECT_EQ(CommandLineResult::kExitUsage, o.result);
+    EXPECT_EQ(c.second, o.err);
+  }
 }
 
 TEST(CommandLineTest, LruSuboptions) {
@@ -345,6 +390,60 @@ TEST(CommandLineTest, LruSuboptions) {
        "memcd: Missing numeric argument for temporary_ttl\n"},
       {{"-o", "warm_lru_pct=x"},
        "memcd: invalid value \"x\" for -o warm_lru_pct\n"},
+  };
+  for (const auto& c : kBad) {
+    SCOPED_TRACE(Join(c.args));
+    gflags::FlagSaver saver;
+    Outcome o = ParseArgs(c.args);
+    EXPECT_EQ(CommandLineResult::kExitUsage, o.result);
+    EXPECT_EQ(c.err, o.err);
+  }
+}
+
+TEST(CommandLineTest, SlabMoverSuboptions) {
+  const struct {
+    std::vector<std::string> args;
+    bool reassign;
+    int automove;
+    double ratio;
+    uint32_t window;
+  } kCases[] = {
+      {{}, true, 1, 0.8, 30},  // memcached 1.6's defaults
+      {{"-o", "no_slab_reassign"}, false, 1, 0.8, 30},
+      {{"-o", "no_slab_reassign,slab_reassign"}, true, 1, 0.8, 30},
+      {{"-o", "slab_reassign=0"}, true, 1, 0.8, 30},  // value ignored
+      {{"-o", "slab_automove=2"}, true, 2, 0.8, 30},
+      {{"-o", "slab_automove=0"}, true, 0, 0.8, 30},
+      {{"-o", "no_slab_automove"}, true, 0, 0.8, 30},
+      {{"-o", "slab_automove=0,slab_automove"}, true, 1, 0.8, 30},
+      {{"-o", "slab_automove_ratio=0.5,slab_automove_window=10"},
+       true, 1, 0.5, 10},
+  };
+  for (const auto& c : kCases) {
+    SCOPED_TRACE(Join(c.args));
+    gflags::FlagSaver saver;
+    Outcome o = ParseArgs(c.args);
+    ASSERT_EQ(CommandLineResult::kRun, o.result) << o.err;
+    EXPECT_EQ("", o.err);
+    const StoreOptions& s = o.options.store;
+    EXPECT_EQ(c.reassign, s.slab_reassign);
+    EXPECT_EQ(c.reassign, s.slab_mover_thread);
+    EXPECT_EQ(c.automove, s.slab_automove);
+    EXPECT_DOUBLE_EQ(c.ratio, s.slab_automove_ratio);
+    EXPECT_EQ(c.window, s.slab_automove_window);
+  }
+  const struct {
+    std::vector<std::string> args;
+    std::string err;
+  } kBad[] = {
+      {{"-o", "slab_automove=3"},
+       "memcd: slab_automove must be between 0 and 2\n"},
+      {{"-o", "slab_automove=-1"},
+       "memcd: slab_automove must be between 0 and 2\n"},
+      {{"-o", "slab_automove_ratio"},
+       "memcd: Missing slab_automove_ratio argument\n"},
+      {{"-o", "slab_automove_window=x"},
+       "memcd: invalid value \"x\" for -o slab_automove_window\n"},
   };
   for (const auto& c : kBad) {
     SCOPED_TRACE(Join(c.args));
@@ -510,8 +609,6 @@ TEST(CommandLineTest, EveryNotYetOptionIsRefusedInBothForms) {
       {"--license"},
       {"-P", "/p"},
       {"--pidfile=/p"},
-      {"-L"},
-      {"--enable-largepages"},
       {"-D", ":"},
       {"-B", "ascii"},
       {"--protocol", "ascii"},
@@ -519,8 +616,6 @@ TEST(CommandLineTest, EveryNotYetOptionIsRefusedInBothForms) {
       {"--enable-sasl"},
       {"-F"},
       {"--disable-flush-all"},
-      {"-X"},
-      {"--disable-dumping"},
       {"-W"},
       {"--disable-watch"},
       {"-Y", "/a"},
@@ -549,15 +644,15 @@ TEST(CommandLineTest, EveryNotYetOptionIsRefusedInBothForms) {
 
 TEST(CommandLineTest, EveryMemcachedSuboptionIsAcceptedWithAWarning) {
   // memcached 1.6.18's -o names (its table plus extstore's), hashpower,
-  // no_hashexpand and the LRU ones (LruSuboptions) aside.
+  // no_hashexpand, the LRU ones (LruSuboptions) and the slab mover's
+  // (SlabMoverSuboptions) aside.
   const std::string kNames =
-      "maxconns_fast slab_reassign slab_automove "
-      "slab_automove_ratio slab_automove_window tail_repair_time "
-      "hash_algorithm lru_crawler lru_crawler_sleep lru_crawler_tocrawl "
+      "maxconns_fast tail_repair_time "
+      "hash_algorithm "
       "idle_timeout watcher_logbuf_size worker_logbuf_size "
-      "track_sizes no_inline_ascii_resp modern "
-      "no_modern no_chunked_items no_slab_reassign no_slab_automove "
-      "no_maxconns_fast inline_ascii_resp no_lru_crawler "
+      "no_inline_ascii_resp modern "
+      "no_modern no_chunked_items "
+      "no_maxconns_fast inline_ascii_resp "
       "no_drop_privileges drop_privileges resp_obj_mem_limit "
       "read_buf_mem_limit ssl_chain_cert ssl_key ssl_verify_mode ssl_keyformat "
       "ssl_ciphers ssl_ca_cert ssl_wbuf_size ssl_session_cache ssl_kernel_tls "
@@ -628,7 +723,7 @@ TEST(CommandLineTest, HelpListsOptionsInMemcachedsOrder) {
                 {"-P, --pidfile=<file>", nullptr},
                 {"-f, --slab-growth-factor=<num>", "slab_growth_factor"},
                 {"-n, --slab-min-size=<bytes>", "slab_min_size"},
-                {"-L, --enable-largepages", nullptr},
+                {"-L, --enable-largepages", "enable_largepages"},
                 {"-D <char>", nullptr},
                 {"-t, --threads=<num>", "threads"},
                 {"-R, --max-reqs-per-event=<num>", "max_reqs_per_event"},
@@ -638,7 +733,7 @@ TEST(CommandLineTest, HelpListsOptionsInMemcachedsOrder) {
                 {"-I, --max-item-size=<size>", "max_item_size"},
                 {"-S, --enable-sasl", nullptr},
                 {"-F, --disable-flush-all", nullptr},
-                {"-X, --disable-dumping", nullptr},
+                {"-X, --disable-dumping", "disable_dumping"},
                 {"-W, --disable-watch", nullptr},
                 {"-Y, --auth-file=<file>", nullptr},
                 {"-e, --memory-file=<file>", nullptr},
@@ -756,6 +851,32 @@ TEST(CommandLineTest, SlabChunkMaxAndSlabSizes) {
     Outcome o = ParseArgs(c.args);
     EXPECT_EQ(CommandLineResult::kExitUsage, o.result);
     EXPECT_EQ(c.err, o.err);
+  }
+}
+
+TEST(CommandLineTest, LargePagesAndTrackSizes) {
+  struct Case {
+    std::vector<std::string> args;
+    bool preallocate;
+    bool track_sizes;
+  };
+  const Case kCases[] = {
+      {{}, false, false},
+      {{"-L"}, true, false},
+      {{"--enable-largepages"}, true, false},
+      {{"--enable_largepages=false"}, false, false},
+      {{"-o", "track_sizes"}, false, true},
+      {{"-o", "track_sizes=0"}, false, true},  // the value is ignored
+      {{"-L", "-o", "hashpower=12,track_sizes"}, true, true},
+  };
+  for (const Case& c : kCases) {
+    SCOPED_TRACE(::testing::PrintToString(c.args));
+    gflags::FlagSaver saver;
+    Outcome o = ParseArgs(c.args);
+    ASSERT_EQ(CommandLineResult::kRun, o.result) << o.err;
+    EXPECT_EQ("", o.err);
+    EXPECT_EQ(c.preallocate, o.options.store.preallocate);
+    EXPECT_EQ(c.track_sizes, o.options.store.track_sizes);
   }
 }
 

@@ -33,6 +33,17 @@ DEFINE_int32(hashpower, 16,
              "initial hash table size as a power of two (-o hashpower)");
 DEFINE_bool(no_hashexpand, false,
             "never grow the hash table past -o hashpower (-o no_hashexpand)");
+DEFINE_bool(slab_reassign, true,
+            "allow moving slab pages between classes; runs the page mover "
+            "thread (-o slab_reassign / no_slab_reassign)");
+DEFINE_int32(slab_automove, 1,
+             "0: no automatic page moves, 1: memcached's policy, 2: move on "
+             "any eviction (-o slab_automove[=N] / no_slab_automove)");
+DEFINE_double(slab_automove_ratio, 0.8,
+              "automove 1 moves a page to an evicting class whose COLD tail "
+              "is younger than this times the oldest (-o slab_automove_ratio)");
+DEFINE_int32(slab_automove_window, 30,
+             "seconds of history automove looks at (-o slab_automove_window)");
 DEFINE_bool(lru_maintainer, true,
             "run the LRU maintainer thread and the segmented LRU "
             "(-o lru_maintainer / no_lru_maintainer)");
@@ -45,5 +56,21 @@ DEFINE_double(warm_max_factor, 2.0,
 DEFINE_bool(temp_lru, false, "keep short-TTL items in a TEMP LRU "
             "(on when -o temporary_ttl is given)");
 DEFINE_int32(temporary_ttl, 61, "TTLs up to this go to the TEMP LRU");
+DEFINE_bool(disable_dumping, false,
+            "refuse lru_crawler metadump (-X)");
+DEFINE_bool(lru_crawler, true,
+            "run the LRU crawler thread (-o lru_crawler / no_lru_crawler)");
+DEFINE_int32(lru_crawler_sleep, 100,
+             "microseconds the crawler sleeps every 1000 items, 0..1000000 "
+             "(-o lru_crawler_sleep)");
+DEFINE_int32(lru_crawler_tocrawl, 0,
+             "items the crawler checks per class per crawl; 0 = all "
+             "(-o lru_crawler_tocrawl)");
+DEFINE_bool(enable_largepages, false,
+            "commit all item memory at start-up, with huge pages where "
+            "available (-L)");
+DEFINE_bool(track_sizes, false,
+            "keep a histogram of item sizes for stats sizes "
+            "(-o track_sizes)");
 DEFINE_bool(debug_time, false,
             "enable the debugtime command that moves the clock (tests only)");

@@ -29,12 +29,22 @@ DECLARE_int64(slab_chunk_max);       // -o slab_chunk_max=N
 DECLARE_string(slab_sizes);          // -o slab_sizes=a-b-c
 DECLARE_bool(no_hashexpand);         // -o no_hashexpand
 DECLARE_bool(lru_maintainer);       // -o lru_maintainer, no_lru_maintainer
+DECLARE_bool(slab_reassign);         // -o slab_reassign, no_slab_reassign
+DECLARE_int32(slab_automove);        // -o slab_automove[=N], no_slab_automove
+DECLARE_double(slab_automove_ratio);  // -o slab_automove_ratio=F
+DECLARE_int32(slab_automove_window);  // -o slab_automove_window=N
 DECLARE_int32(hot_lru_pct);          // -o hot_lru_pct=N
 DECLARE_int32(warm_lru_pct);         // -o warm_lru_pct=N
 DECLARE_double(hot_max_factor);      // -o hot_max_factor=F
 DECLARE_double(warm_max_factor);     // -o warm_max_factor=F
 DECLARE_bool(temp_lru);              // set by -o temporary_ttl
 DECLARE_int32(temporary_ttl);        // -o temporary_ttl=N
+DECLARE_bool(disable_dumping);       // -X
+DECLARE_bool(lru_crawler);           // -o lru_crawler, no_lru_crawler
+DECLARE_int32(lru_crawler_sleep);    // -o lru_crawler_sleep=N
+DECLARE_int32(lru_crawler_tocrawl);  // -o lru_crawler_tocrawl=N
+DECLARE_bool(enable_largepages);     // -L
+DECLARE_bool(track_sizes);           // -o track_sizes
 DECLARE_bool(debug_time);            // memcd only
 
 #endif  // MEMCD_SERVER_FLAGS_H_

@@ -22,6 +22,7 @@ struct ServerOptions {
   std::string user;              // -u
   int verbose = 0;               // -v / -vv / -vvv
   bool debug_time = false;       // enables the "debugtime" command (tests only)
+  bool dump_enabled = true;      // false with -X: metadump refused
   StoreOptions store;            // -m -I -n -f -C -M -o hashpower
 };
 

@@ -35,13 +35,8 @@ bool Server::Start(std::string* error) {
     *error = "event_base_new failed";
     return false;
   }
-  clock_.Tick();
-  store_ = std::make_unique<Store>(options_.store, &clock_);
-
   ctx_.options = &options_;
-  ctx_.store = store_.get();
   ctx_.clock = &clock_;
-  ctx_.started = clock_.Now();
   ctx_.baseline = &baseline_;
 
   std::vector<Worker*> raw_workers;
@@ -74,7 +69,14 @@ bool Server::Start(std::string* error) {
   listener_ = std::make_unique<Listener>(base_, [dispatcher](int fd) { dispatcher->Dispatch(fd); });
   if (!listener_->Open(addresses, options_.backlog, error)) return false;
 
+  // Listeners are bound (a port below 1024 needs root); drop root before any
+  // thread exists, so nothing ever runs with more than it needs.
   if (!DropPrivileges(options_.user, error)) return false;
+
+  clock_.Tick();
+  store_ = std::make_unique<Store>(options_.store, &clock_);  // starts its threads
+  ctx_.store = store_.get();
+  ctx_.started = clock_.Now();
 
   clock_timer_ = event_new(base_, -1, EV_PERSIST, &Server::OnClockTick, this);
   timeval second{1, 0};

@@ -6,6 +6,7 @@
 
 #include <vector>
 
+#include "server/stats_settings.h"
 #include "stats/stats_writer.h"
 
 namespace memcd {
@@ -37,6 +38,13 @@ void SubtractStoreCounters(const StoreStats& base, StoreStats* st) {
   st->lrutail_reflocked -= base.lrutail_reflocked;
   st->crawler_reclaimed -= base.crawler_reclaimed;
   st->crawler_items_checked -= base.crawler_items_checked;
+  st->slab_reassign_rescues -= base.slab_reassign_rescues;
+  st->slab_reassign_chunk_rescues -= base.slab_reassign_chunk_rescues;
+  st->slab_reassign_evictions_nomem -= base.slab_reassign_evictions_nomem;
+  st->slab_reassign_busy_items -= base.slab_reassign_busy_items;
+  st->slab_reassign_busy_deletes -= base.slab_reassign_busy_deletes;
+  st->slabs_moved -= base.slabs_moved;
+  st->lru_crawler_starts -= base.lru_crawler_starts;
 }
 
 void WriteGeneral(const ServerContext& ctx, StatsWriter* w) {
@@ -98,11 +106,27 @@ void WriteGeneral(const ServerContext& ctx, StatsWriter* w) {
   w->Add("hash_power_level", st.hash_power_level);
   w->Add("hash_bytes", st.hash_bytes);
   w->Add("hash_is_expanding", st.hash_is_expanding);
+  if (ctx.options->store.slab_reassign) {
+    w->Add("slab_reassign_rescues", st.slab_reassign_rescues);
+    w->Add("slab_reassign_chunk_rescues", st.slab_reassign_chunk_rescues);
+    w->Add("slab_reassign_evictions_nomem",
+           st.slab_reassign_evictions_nomem);
+    w->Add("slab_reassign_inline_reclaim", st.slab_reassign_inline_reclaim);
+    w->Add("slab_reassign_busy_items", st.slab_reassign_busy_items);
+    w->Add("slab_reassign_busy_deletes", st.slab_reassign_busy_deletes);
+    w->Add("slab_reassign_running", st.slab_reassign_running);
+    w->Add("slabs_moved", st.slabs_moved);
+  }
+  if (ctx.store->lru_crawler_enabled()) {
+    w->Add("lru_crawler_running", st.lru_crawler_running);
+    w->Add("lru_crawler_starts", st.lru_crawler_starts);
+  }
   const bool maintainer = ctx.options->store.lru_maintainer_thread;
   if (maintainer) w->Add("lru_maintainer_juggles", st.lru_maintainer_juggles);
   w->Add("total_malloced", st.total_malloced);
   w->Add("curr_items", st.curr_items);
   w->Add("total_items", st.total_items);
+  w->Add("slab_global_page_pool", st.slab_global_page_pool);
   w->Add("expired_unfetched", st.expired_unfetched);
   w->Add("evicted_unfetched", st.evicted_unfetched);
   if (maintainer) w->Add("evicted_active", st.evicted_active);
@@ -198,6 +222,15 @@ void ResetStats(const ServerContext& ctx) {
   ctx.baseline->rejected_conns = ctx.dispatcher->rejected_conns();
 }
 
+namespace {
+
+// memcached looks only at the group's name: "stats settings foo" works.
+std::string_view FirstWord(std::string_view args) {
+  return args.substr(0, args.find(' '));
+}
+
+}  // namespace
+
 bool WriteStatsGroup(const ServerContext& ctx, std::string_view args, std::string* out) {
   StatsWriter w(out);
   if (args.empty()) {
@@ -206,6 +239,10 @@ bool WriteStatsGroup(const ServerContext& ctx, std::string_view args, std::strin
     WriteSlabs(ctx, &w);
   } else if (args == "items") {
     WriteItems(ctx, &w);
+  } else if (FirstWord(args) == "settings") {
+    WriteSettings(ctx, &w);
+  } else if (FirstWord(args) == "sizes") {
+    WriteItemSizes(*ctx.store, &w);
   } else {
     return false;
   }

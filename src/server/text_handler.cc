@@ -6,7 +6,10 @@
 #include <string>
 
 #include "base/numbers.h"
+#include "server/crawler_commands.h"
 #include "server/lru_commands.h"
+#include "server/slabs_commands.h"
+#include "server/memlimit_command.h"
 #include "server/stats_report.h"
 
 namespace memcd {
@@ -29,6 +32,21 @@ StoreMode ModeOf(TextCommand c) {
     case TextCommand::kCas: return StoreMode::kCas;
     default: return StoreMode::kSet;
   }
+}
+
+// A metadump is generated into the reply at once, up to this many bytes
+// (some 800,000 items); past it the dump is cut short before "END".
+constexpr size_t kMetadumpMaxBytes = 64u << 20;
+
+void WriteMetadump(LruMetadump* dump, ResponseBuffer* out) {
+  std::string batch;
+  size_t total = 0;
+  while (total < kMetadumpMaxBytes && dump->Next(&batch, 64 * 1024)) {
+    out->Append(batch);
+    total += batch.size();
+    batch.clear();
+  }
+  out->Append("END\r\n");
 }
 
 }  // namespace
@@ -112,10 +130,32 @@ TextHandler::Next TextHandler::Handle(const TextRequest& req, ResponseBuffer* ou
       Stats(req, out);
       return Next::kCommand;
 
+    case TextCommand::kSlabs:
+      Reply(req, out,
+            RunSlabsCommand(req.args, ctx_->options->store.slab_reassign,
+                            store));
+      return Next::kCommand;
+
+    case TextCommand::kCacheMemlimit:
+      Reply(req, out, RunCacheMemlimitCommand(req.args, store));
+      return Next::kCommand;
+
     case TextCommand::kLru: {
       const std::string reply = RunLruCommand(
           req.args, ctx_->options->store.lru_maintainer_thread, store);
       Reply(req, out, reply);
+      return Next::kCommand;
+    }
+
+    case TextCommand::kLruCrawler: {
+      std::unique_ptr<LruMetadump> dump;
+      const std::string reply = RunLruCrawlerCommand(
+          req.args, ctx_->options->dump_enabled, store, &dump);
+      if (dump != nullptr) {
+        WriteMetadump(dump.get(), out);
+      } else {
+        out->AppendLine(reply);
+      }
       return Next::kCommand;
     }
 

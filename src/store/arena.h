@@ -16,15 +16,22 @@ class Arena {
   // Largest arena that 32-bit ids at 8-byte granularity can address.
   static constexpr size_t kMaxBytes = size_t{1} << 35;
 
-  // Reserves `bytes` (rounded up to whole OS pages). REQUIRES: bytes <=
-  // kMaxBytes. Failing to reserve address space is fatal.
-  explicit Arena(size_t bytes);
+  // Reserves max(`bytes`, `reserve`) (rounded up to whole OS pages), so that
+  // the memory limit can later grow up to `reserve` (cache_memlimit); when
+  // that much address space cannot be had, just `bytes`. REQUIRES: both <=
+  // kMaxBytes. Failing to reserve `bytes` is fatal.
+  explicit Arena(size_t bytes, size_t reserve = 0);
   ~Arena();
   Arena(const Arena&) = delete;
   Arena& operator=(const Arena&) = delete;
 
   char* base() const { return base_; }
   size_t size() const { return size_; }
+
+  // -L: commits the first `bytes` now (asking for transparent huge pages
+  // where the kernel has them, silently doing without), so that RSS is the
+  // limit from the start and no page fault happens on the request path.
+  void Prefault(size_t bytes);
 
   // Id <-> pointer. REQUIRES: the pointer is an 8-aligned address inside the
   // arena; the id is not kNullItemId (or use the *OrNull forms).

@@ -75,6 +75,7 @@ void HashTable::Insert(Item* item, uint32_t hash) {
   item->h_next = *bucket;
   *bucket = arena_->ToId(item);
   items_.fetch_add(1, std::memory_order_relaxed);
+  if (sizes_ != nullptr) sizes_->Add(item->total_size());
 }
 
 ItemId* HashTable::FindLink(const Item* item, uint32_t hash) const {
@@ -91,6 +92,7 @@ bool HashTable::Remove(const Item* item, uint32_t hash) {
   if (link == nullptr) return false;
   *link = item->h_next;
   items_.fetch_sub(1, std::memory_order_relaxed);
+  if (sizes_ != nullptr) sizes_->Remove(item->total_size());
   return true;
 }
 
@@ -99,6 +101,10 @@ void HashTable::Replace(const Item* old_item, Item* new_item, uint32_t hash) {
   CHECK(link != nullptr) << "replacing an item that is not in the table";
   new_item->h_next = old_item->h_next;
   *link = arena_->ToId(new_item);
+  if (sizes_ != nullptr) {
+    sizes_->Remove(old_item->total_size());
+    sizes_->Add(new_item->total_size());
+  }
 }
 
 bool HashTable::StartExpansion() {

@@ -23,6 +23,7 @@
 
 #include "store/arena.h"
 #include "store/item.h"
+#include "store/size_histogram.h"
 
 namespace memcd {
 
@@ -49,6 +50,9 @@ class HashTable {
   bool Remove(const Item* item, uint32_t hash);
   // Puts `new_item` where `old_item` was. REQUIRES: same key, old present.
   void Replace(const Item* old_item, Item* new_item, uint32_t hash);
+  // -o track_sizes: every item inserted, removed or replaced from now on is
+  // counted in `sizes` (borrowed; outlives the table). Set before use.
+  void set_size_histogram(SizeHistogram* sizes) { sizes_ = sizes; }
 
   // Lock-free snapshots. While expanding, hashpower() is the new power and
   // bytes() counts both arrays (as memcached's hash_bytes).
@@ -94,6 +98,7 @@ class HashTable {
 
   const Arena* const arena_;
   const int max_power_;
+  SizeHistogram* sizes_ = nullptr;  // may be null
   // Written only by the growth thread, release; read acquire, by readers
   // under a stripe lock (which orders them against that bucket's migration).
   std::atomic<uint64_t> state_;

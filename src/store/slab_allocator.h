@@ -1,8 +1,11 @@
 // Slab allocator: the arena is cut into fixed pages (slab_page_size, 1 MiB),
 // each page is given to one size class and cut into that class's chunks. The
 // largest chunk is slab_chunk_max; bigger items are chains of chunks
-// (store/chunked_item.h). Chunks are recycled on a per-class free list; pages
-// are never returned (a later page mover may move them).
+// (store/chunked_item.h). Chunks are recycled on a per-class free list. The
+// page mover (store_slab_mover.cc) takes a page back from a class: while it
+// empties the page, chunks of that page are never handed out and chunks freed
+// there are kept aside; the empty page then goes to another class or to the
+// global page pool (class 0), which growing classes draw from first.
 #ifndef MEMCD_STORE_SLAB_ALLOCATOR_H_
 #define MEMCD_STORE_SLAB_ALLOCATOR_H_
 
@@ -61,6 +64,35 @@ class SlabAllocator {
   // Returns a chunk from Alloc(cls), whatever it holds.
   void FreeChunk(void* chunk, int cls);
 
+  // A chunk the class already holds (free list or its newest page's unused
+  // ones); never grows the class, as the page mover's rescues must not take
+  // memory from elsewhere. nullptr if none.
+  Item* AllocFree(int cls);
+
+  // --- page moves; at most one at a time, driven by the page mover ---
+  // Pages held by class `cls`; class 0 is the global page pool.
+  uint64_t pages(int cls) const;
+  // Starts taking a page from class `src` (>= 1): the one with the most free
+  // chunks. Its free chunks leave the free list. False (nothing changed) when
+  // `src` has fewer than 2 pages or a move is under way. *begin is the page.
+  bool BeginPageMove(int src, char** begin);
+  // Whether every chunk of the moving page is free.
+  bool MovingPageEmpty() const;
+  // Gives the empty moving page to `dst` (0: the global pool).
+  // REQUIRES MovingPageEmpty().
+  void FinishPageMove(int dst);
+  // Gives the moving page's free chunks back to its class; the page stays.
+  void AbortPageMove();
+  // Moves one page from the global pool to `dst`; false if the pool is empty.
+  bool TakePoolPage(int dst);
+
+  // cache_memlimit: from now on classes grow only while fewer than
+  // `bytes` / page_size() pages are in use. Pages already handed out stay
+  // (lowering frees nothing; the page mover may move them). False, nothing
+  // changed, when the arena cannot hold `bytes`.
+  bool SetMemoryLimit(size_t bytes);
+  size_t memory_limit() const;
+
   uint64_t total_malloced() const;
   // Fills the page and chunk figures of `out` for class `cls`.
   void GetClassStats(int cls, SlabClassStats* out) const;
@@ -76,16 +108,27 @@ class SlabAllocator {
     uint64_t pages = 0;
   };
 
-  // REQUIRES: mu_ held.
-  bool do_GrowClass(SlabClass* sc);
+  // REQUIRES: mu_ held. A page from the pool, else a never-used one.
+  bool do_GrowClass(SlabClass* sc, int cls);
+  // REQUIRES: mu_ held. Hands a whole page to class `cls`.
+  void do_GivePage(size_t page, int cls);
 
   Arena* const arena_;
   const size_t page_size_;
-  const size_t max_pages_;
+  size_t max_pages_;        // guarded by mu_: cache_memlimit changes it
+  size_t memory_limit_;     // guarded by mu_: bytes, as last set
 
   mutable std::mutex mu_;  // guards pages_used_ and every SlabClass's lists
   size_t pages_used_ = 0;
   std::vector<SlabClass> classes_;  // index = class id - 1
+  std::vector<uint8_t> page_class_;  // owner of each used page; 0 = pool
+  std::vector<size_t> pool_;         // pages in the global page pool
+  // The page being emptied (moving_class_ 0: none) and which of its chunks
+  // are free.
+  int moving_class_ = 0;
+  size_t moving_page_ = 0;
+  std::vector<bool> moving_free_;
+  uint32_t moving_free_count_ = 0;
 };
 
 }  // namespace memcd

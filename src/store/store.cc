@@ -177,6 +177,20 @@ int Store::RunLruMaintainerPass() { return impl_->LruMaintainerPass(); }
 
 bool Store::lru_temp_enabled() const { return impl_->lru_temp_enabled(); }
 
+Store::ReassignResult Store::SlabsReassign(int src, int dst) {
+  return impl_->SlabsReassign(src, dst);
+}
+
+void Store::SetSlabAutomove(int level) { impl_->SetSlabAutomove(level); }
+
+void Store::SetSlabAutomoveRatio(double ratio) {
+  impl_->SetSlabAutomoveRatio(ratio);
+}
+
+int Store::RunSlabMoverPass() { return impl_->SlabMoverPass(); }
+
+int Store::RunSlabAutomovePass() { return impl_->SlabAutomovePass(); }
+
 void Store::Release(Item* item) { impl_->Release(item); }
 
 }  // namespace memcd

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/clock.h"
@@ -15,6 +16,8 @@
 #include "store/store_stats.h"
 
 namespace memcd {
+
+class LruMetadump;  // store/lru_crawler.h
 
 struct StoreOptions {
   size_t memory_limit = 64u << 20;   // -m, bytes of item pages
@@ -42,6 +45,35 @@ struct StoreOptions {
   double warm_max_factor = 2.0;  // -o warm_max_factor
   bool temp_lru = false;         // on when -o temporary_ttl is given
   int32_t temporary_ttl = 61;    // -o temporary_ttl
+  // The LRU crawler (store/lru_crawler.h). Its thread is started only when
+  // asked (the server does, for -o lru_crawler, the default); without it,
+  // callers run RunLruCrawlerPass() themselves (tests).
+  bool lru_crawler_thread = false;
+  uint32_t lru_crawler_sleep = 100;   // -o lru_crawler_sleep, microseconds
+  uint32_t lru_crawler_tocrawl = 0;   // -o lru_crawler_tocrawl; 0 = all
+  // The slab page mover (store_slab_mover.cc). Its thread is started only
+  // when asked (the server does, with -o slab_reassign, the default);
+  // without it, callers run RunSlabMoverPass() / RunSlabAutomovePass().
+  bool slab_reassign = true;        // -o slab_reassign / no_slab_reassign
+  bool slab_mover_thread = false;
+  int slab_automove = 1;            // -o slab_automove: 0 off, 1, 2 eager
+  double slab_automove_ratio = 0.8;    // -o slab_automove_ratio
+  uint32_t slab_automove_window = 30;  // -o slab_automove_window, seconds
+  // -L: commit the whole limit at start-up (huge pages where the kernel has
+  // them); the limit is then fixed, as memcached's.
+  bool preallocate = false;
+  bool track_sizes = false;  // -o track_sizes: keep a histogram of item sizes
+};
+
+// The LRU knobs in force ("lru tune|mode|temp_ttl" change them at run time).
+struct LruSettings {
+  bool segmented = true;
+  bool temp_lru = false;
+  int32_t temporary_ttl = 0;
+  uint32_t hot_lru_pct = 0;
+  uint32_t warm_lru_pct = 0;
+  double hot_max_factor = 0;
+  double warm_max_factor = 0;
 };
 
 enum class StoreMode { kSet, kAdd, kReplace, kAppend, kPrepend, kCas };
@@ -137,6 +169,66 @@ class Store {
   int RunLruMaintainerPass();
   // Whether short-TTL items currently go to the TEMP LRU.
   bool lru_temp_enabled() const;
+  LruSettings GetLruSettings() const;
+
+  // --- memory limit and item sizes (store_memory.cc) ---
+  // cache_memlimit: the item memory limit from now on; pages already in use
+  // stay (see SlabAllocator::SetMemoryLimit). False, nothing changed, with
+  // -L or when `bytes` is more than the address space reserved at start-up
+  // (Arena::kMaxBytes when it could be had).
+  bool SetMemoryLimit(size_t bytes);
+  size_t memory_limit() const;
+  // With track_sizes, fills *out with {size, linked items} for every
+  // non-empty 32-byte bucket of item sizes (rounded up: size is the bucket's
+  // upper bound), ascending, and returns true; else false.
+  bool GetItemSizes(std::vector<std::pair<uint64_t, uint64_t>>* out) const;
+
+  // --- the slab page mover ("slabs" commands) ---
+  enum class ReassignResult {
+    kOk,        // OK: the move is queued
+    kRunning,   // BUSY: a move is under way
+    kBadClass,  // BADCLASS: src not 1..n (or -1 finding none), dst not 0..n
+    kNoSpare,   // NOSPARE: src holds fewer than 2 pages
+    kSame,      // SAME: src == dst
+  };
+  // Queues moving one page from class `src` to class `dst` (0: the global
+  // page pool, which growing classes draw from first), memcached's rules and
+  // checks in its order; src -1 picks a class with a spare page.
+  ReassignResult SlabsReassign(int src, int dst);
+  // 0 off, 1 memcached's default policy, 2 eager (moves on any eviction).
+  void SetSlabAutomove(int level);
+  void SetSlabAutomoveRatio(double ratio);
+  // One step of the page mover: starts a queued move or empties more of the
+  // moving page, finishing it once empty. Returns 1 while a move is under
+  // way, else 0. The mover thread calls it; tests call it directly.
+  int RunSlabMoverPass();
+  // One automove decision (the thread runs it about once a second): may
+  // queue one move. Returns 1 when it queued one.
+  int RunSlabAutomovePass();
+
+  // --- the LRU crawler ("lru_crawler" commands; store/lru_crawler.h) ---
+  enum class CrawlResult {
+    kOk,    // OK: queued
+    kBusy,  // BUSY: a crawl is queued or running
+  };
+  // Starts the crawler thread; false when it already runs.
+  bool StartLruCrawler();
+  // Stops it (a crawl under way ends early); nothing when stopped.
+  void StopLruCrawler();
+  bool lru_crawler_enabled() const;
+  // Microseconds slept after every 1000 items checked.
+  void SetLruCrawlerSleep(uint32_t micros);
+  // Items checked per class per crawl; 0 = the whole class.
+  void SetLruCrawlerToCrawl(uint32_t items);
+  // Queues a crawl reclaiming expired and flushed items of the classes with
+  // classes[id] true (empty: every class; ids past the last class ignored).
+  CrawlResult CrawlLrus(std::vector<bool> classes);
+  // Runs a queued crawl to its end on the calling thread (tests, and the
+  // crawler thread). Returns the items checked, or -1 when none was queued.
+  int RunLruCrawlerPass();
+  // "lru_crawler metadump": a dump of the live items of the classes marked
+  // as for CrawlLrus(). Runs on the caller's thread, batch by batch.
+  std::unique_ptr<LruMetadump> StartMetadump(std::vector<bool> classes);
 
   const StoreOptions& options() const { return options_; }
 
@@ -146,6 +238,9 @@ class Store {
 
  private:
   class Impl;
+  friend class LruCursor;  // store/lru_crawler.h: they walk Impl's lists
+  friend class LruMetadump;
+  friend class LruCrawler;
   StoreOptions options_;
   std::unique_ptr<Impl> impl_;
 };

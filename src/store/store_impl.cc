@@ -12,18 +12,32 @@ Store::Impl::Impl(Store* owner, const StoreOptions& options, const Clock* clock)
     : owner_(owner),
       options_(options),
       clock_(clock),
+      // Address space for the largest limit cache_memlimit may set later;
+      // untouched, it costs no memory. -L fixes the limit: no more needed.
       arena_(SlabAllocator::MaxPages(options) *
-             SlabAllocator::PageSize(options)),
+                 SlabAllocator::PageSize(options),
+             options.preallocate ? 0 : Arena::kMaxBytes),
       slabs_(options, &arena_),
       table_(options.hashpower, &arena_),
       locks_(options.hashpower),
       expander_(&table_, &locks_) {
+  if (options.preallocate) {
+    arena_.Prefault(SlabAllocator::MaxPages(options) *
+                    SlabAllocator::PageSize(options));
+  }
+  if (options.track_sizes) {
+    sizes_ = std::make_unique<SizeHistogram>(options.item_size_max);
+    table_.set_size_histogram(sizes_.get());
+  }
   if (options.hash_expand) expander_.Start();
   lrus_.resize((slabs_.num_classes() + 1) * kNumLruSegments);
   for (size_t i = kNumLruSegments; i < lrus_.size(); ++i) {
     lrus_[i] = std::make_unique<LruList>(&arena_);
   }
   StartLruMaintainer();
+  StartSlabMover();
+  crawler_ = std::make_unique<LruCrawler>(this, options);
+  if (options.lru_crawler_thread) crawler_->Start();
 }
 
 bool Store::Impl::IsDead(const Item& item, RelTime now, bool* flushed) const {
@@ -159,12 +173,27 @@ void Store::Impl::GetStats(StoreStats* out) const {
   out->get_expired = get_expired_.load(std::memory_order_relaxed);
   out->get_flushed = get_flushed_.load(std::memory_order_relaxed);
   out->total_malloced = slabs_.total_malloced();
-  out->limit_maxbytes = options_.memory_limit;
+  out->limit_maxbytes = slabs_.memory_limit();
   out->hash_power_level = static_cast<uint64_t>(table_.hashpower());
   out->hash_bytes = table_.bytes();
   out->hash_is_expanding = table_.is_expanding() ? 1 : 0;
-  out->slabs_moved = 0;
+  out->slabs_moved = slabs_moved_.load(std::memory_order_relaxed);
+  out->slab_reassign_rescues =
+      reassign_rescues_.load(std::memory_order_relaxed);
+  out->slab_reassign_chunk_rescues =
+      reassign_chunk_rescues_.load(std::memory_order_relaxed);
+  out->slab_reassign_evictions_nomem =
+      reassign_evictions_nomem_.load(std::memory_order_relaxed);
+  out->slab_reassign_busy_items =
+      reassign_busy_items_.load(std::memory_order_relaxed);
+  out->slab_reassign_busy_deletes =
+      reassign_busy_deletes_.load(std::memory_order_relaxed);
+  out->slab_reassign_running =
+      move_active_.load(std::memory_order_relaxed) ? 1 : 0;
+  out->slab_global_page_pool = slabs_.pages(0);
   out->curr_cas = cas_.load(std::memory_order_relaxed);
+  out->lru_crawler_running = crawler_->running() ? 1 : 0;
+  out->lru_crawler_starts = crawler_->starts();
 }
 
 void Store::Impl::GetSlabStats(std::vector<SlabClassStats>* out) const {

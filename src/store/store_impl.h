@@ -22,6 +22,8 @@
 #include "store/item.h"
 #include "store/item_locks.h"
 #include "store/lru.h"
+#include "store/lru_crawler.h"
+#include "store/size_histogram.h"
 #include "store/slab_allocator.h"
 #include "store/store.h"
 
@@ -29,6 +31,11 @@ namespace memcd {
 
 class Store::Impl {
  public:
+  // The crawler walks the lists and reclaims like PullSegmentTail.
+  friend class LruCursor;
+  friend class LruCrawler;
+  friend class LruMetadump;
+  LruCrawler* crawler() const { return crawler_.get(); }
   Impl(Store* owner, const StoreOptions& options, const Clock* clock);
   Impl(const Impl&) = delete;
   Impl& operator=(const Impl&) = delete;
@@ -60,6 +67,25 @@ class Store::Impl {
   // Starts the maintainer thread when the options ask for it. Called last
   // in the constructor.
   void StartLruMaintainer();
+
+  // --- store_memory.cc: cache_memlimit, -L, track_sizes, settings ---
+  bool SetMemoryLimit(size_t bytes);
+  size_t memory_limit() const { return slabs_.memory_limit(); }
+  bool GetItemSizes(std::vector<std::pair<uint64_t, uint64_t>>* out) const;
+  LruSettings GetLruSettings() const;
+
+  // --- store_slab_mover.cc ---
+  Store::ReassignResult SlabsReassign(int src, int dst);
+  void SetSlabAutomove(int level) {
+    automove_.store(level, std::memory_order_relaxed);
+  }
+  void SetSlabAutomoveRatio(double ratio) {
+    automove_ratio_.store(ratio, std::memory_order_relaxed);
+  }
+  int SlabMoverPass();
+  int SlabAutomovePass();
+  // Starts the mover thread when the options ask for it (constructor).
+  void StartSlabMover();
 
  private:
   // An item is bumped to its LRU head at most this often (memcached's
@@ -163,6 +189,28 @@ class Store::Impl {
   // Whether `item` is expired or flushed at `now`.
   bool IsDead(const Item& item, RelTime now, bool* flushed) const;
 
+  // --- store_slab_mover.cc; all REQUIRE mover_mu_ ---
+  struct PinnedItem {
+    Item* item;
+    uint32_t hash;
+  };
+  bool InMovingPage(const void* p) const {
+    const char* c = static_cast<const char*>(p);
+    return c >= move_page_ && c < move_page_ + slabs_.page_size();
+  }
+  // Whether the item's chunk, or a chunk of its chain, is in the moving page.
+  bool UsesMovingPage(const Item& item) const;
+  // Walks class `cls`'s LRUs and pins (one reference each) every linked
+  // item using the moving page that only the table holds; counts the rest.
+  void do_PinPageItems(int cls, std::vector<PinnedItem>* out, int* busy);
+  // Copies a pinned item's chunks that are in the moving page into free
+  // chunks of the same classes. REQUIRES its item lock; false when a free
+  // chunk is lacking (the item is then evicted).
+  bool do_RescueItem(Item* item, uint32_t hash);
+  // One evacuation step; returns whether the page still holds chunks.
+  bool do_EvacuateStep();
+  int do_AutomoveDecision();
+
   Store* const owner_;
   const StoreOptions options_;
   const Clock* const clock_;
@@ -176,6 +224,8 @@ class Store::Impl {
   std::atomic<uint64_t> cas_{0};  // last CAS handed out; relaxed: only unique
   std::atomic<uint64_t> get_expired_{0};  // relaxed counters
   std::atomic<uint64_t> get_flushed_{0};
+  // With track_sizes only; the hash table counts what it links and unlinks.
+  std::unique_ptr<SizeHistogram> sizes_;
 
   // Segmented LRU state (store_lru.cc).
   static constexpr size_t kMaxQueuedBumps = 4096;
@@ -184,8 +234,37 @@ class Store::Impl {
   std::vector<Item*> bumps_;   // ACTIVE COLD items, one reference each
   std::atomic<uint64_t> lru_maintainer_juggles_{0};  // relaxed counters
   std::atomic<uint64_t> lru_bumps_dropped_{0};
+  // The page mover (store_slab_mover.cc). mover_mu_ is held for a whole
+  // mover or automove pass; SlabsReassign only try-locks it (BUSY), as
+  // memcached's rebalance lock. Lock order: mover_mu_ before item locks.
+  std::mutex mover_mu_;
+  bool move_queued_ = false;   // guarded by mover_mu_
+  bool move_running_ = false;  // guarded by mover_mu_
+  int move_src_ = 0;           // guarded by mover_mu_
+  int move_dst_ = 0;           // guarded by mover_mu_
+  char* move_page_ = nullptr;  // guarded by mover_mu_; fixed during a move
+  int move_busy_loops_ = 0;    // guarded by mover_mu_
+  RelTime automove_last_ = 0;  // guarded by mover_mu_
+  // Per class (index = id): evictions + outofmemory at the last automove
+  // pass, and when the class last had one. Guarded by mover_mu_.
+  std::vector<uint64_t> automove_evictions_;
+  std::vector<RelTime> automove_evicted_at_;
+  std::atomic<int> automove_{1};  // relaxed knobs, like LruTuning
+  std::atomic<double> automove_ratio_{0.8};
+  std::atomic<bool> move_active_{false};  // slab_reassign_running; relaxed
+  std::atomic<uint64_t> slabs_moved_{0};  // relaxed counters
+  std::atomic<uint64_t> reassign_rescues_{0};
+  std::atomic<uint64_t> reassign_chunk_rescues_{0};
+  std::atomic<uint64_t> reassign_evictions_nomem_{0};
+  std::atomic<uint64_t> reassign_busy_items_{0};
+  std::atomic<uint64_t> reassign_busy_deletes_{0};
+  std::unique_ptr<BackgroundThread> slab_mover_;
+
   // Declared last so that it is destroyed (stopped) first.
   std::unique_ptr<BackgroundThread> lru_maintainer_;
+  // Built in the constructor; its thread started only when asked. After the
+  // maintainer, so it is stopped even earlier.
+  std::unique_ptr<LruCrawler> crawler_;
 };
 
 }  // namespace memcd

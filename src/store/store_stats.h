@@ -21,7 +21,16 @@ struct StoreStats {
   uint64_t hash_power_level = 0;
   uint64_t hash_bytes = 0;
   uint64_t hash_is_expanding = 0;
-  uint64_t slabs_moved = 0;
+  uint64_t slabs_moved = 0;          // pages the mover moved
+  // The page mover (memcached's names).
+  uint64_t slab_reassign_rescues = 0;          // items copied out of a page
+  uint64_t slab_reassign_chunk_rescues = 0;    // chunks of chained items
+  uint64_t slab_reassign_evictions_nomem = 0;  // no free chunk to copy into
+  uint64_t slab_reassign_inline_reclaim = 0;   // freed by allocations
+  uint64_t slab_reassign_busy_items = 0;       // held by a reader: retried
+  uint64_t slab_reassign_busy_deletes = 0;     // held too long: unlinked
+  uint64_t slab_reassign_running = 0;          // 1 while a page moves
+  uint64_t slab_global_page_pool = 0;          // pages in the global pool
   uint64_t outofmemory = 0;        // allocations refused (-M or nothing evictable)
   uint64_t curr_cas = 0;           // last CAS handed out (internal)
   // The segmented LRU and its maintainer (store/lru.h).
@@ -35,6 +44,8 @@ struct StoreStats {
   uint64_t lrutail_reflocked = 0;   // tail items skipped: held by a reader
   uint64_t crawler_reclaimed = 0;   // expired items the crawler freed
   uint64_t crawler_items_checked = 0;
+  uint64_t lru_crawler_running = 0;  // 1 while a crawl runs
+  uint64_t lru_crawler_starts = 0;   // crawls started
 };
 
 struct SlabClassStats {

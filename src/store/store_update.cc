@@ -1,6 +1,7 @@
 // Allocation with eviction, and the operations that create or change items.
 #include <glog/logging.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 #include <mutex>
@@ -171,9 +172,12 @@ ArithResult Store::Impl::Arith(std::string_view key, bool incr, uint64_t delta,
   const size_t length = static_cast<size_t>(conv.ptr - digits);
 
   uint64_t cas;
+  // A shorter number keeps the value's length, space padded as memcached
+  // does, whichever way it is written: the reply must not depend on whether
+  // someone happens to hold a reference.
+  const size_t stored_length = std::max<size_t>(length, item->value_length);
   // Only the table's reference and our item lock: nobody can be reading the
-  // bytes, so a number that fits is written in place, space padded as
-  // memcached does.
+  // bytes, so a number that fits is written in place.
   if (length <= item->value_length &&
       item->refcount.load(std::memory_order_acquire) == 1) {
     std::memcpy(item->value_data(), digits, length);
@@ -184,9 +188,10 @@ ArithResult Store::Impl::Arith(std::string_view key, bool incr, uint64_t delta,
     AllocResult alloc;
     Item* fresh = NewItem(key, item->client_flags,
                           item->exptime.load(std::memory_order_relaxed),
-                          static_cast<uint32_t>(length), stripe, &alloc);
+                          static_cast<uint32_t>(stored_length), stripe, &alloc);
     if (fresh == nullptr) return ArithResult::kNoMemory;
     std::memcpy(fresh->value_data(), digits, length);
+    std::memset(fresh->value_data() + length, ' ', stored_length - length);
     do_Replace(item, fresh, hash);
     cas = fresh->cas();
     Release(fresh);

@@ -1,0 +1,102 @@
+#include "server/stats_settings.h"
+
+#include <glog/logging.h>
+
+#include <cstdio>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "store/slab_allocator.h"
+
+namespace memcd {
+namespace {
+
+const char* YesNo(bool b) { return b ? "yes" : "no"; }
+
+// memcached prints its ratios with "%.2f".
+void AddRatio(StatsWriter* w, const char* name, double value) {
+  char buf[48];
+  const int n = std::snprintf(buf, sizeof(buf), "%.2f", value);
+  w->Add(name, std::string_view(buf, static_cast<size_t>(n)));
+}
+
+std::string JoinListen(const std::vector<std::string>& listen) {
+  if (listen.empty()) return "NULL";  // memcached: no -l given
+  std::string out;
+  for (const std::string& a : listen) {
+    if (!out.empty()) out += ',';
+    out += a;
+  }
+  return out;
+}
+
+}  // namespace
+
+void WriteSettings(const ServerContext& ctx, StatsWriter* w) {
+  const ServerOptions& o = *ctx.options;
+  const StoreOptions& so = o.store;
+  const LruSettings lru = ctx.store->GetLruSettings();
+  w->Add("maxbytes", static_cast<uint64_t>(ctx.store->memory_limit()));
+  w->Add("maxconns", static_cast<uint64_t>(o.max_conns));
+  w->Add("tcpport", static_cast<uint64_t>(o.port));
+  w->Add("udpport", static_cast<uint64_t>(o.udp_port));
+  w->Add("inter", JoinListen(o.listen));
+  // The "verbosity" command changes glog's level; that is the one in force.
+  w->AddSigned("verbosity", FLAGS_v);
+  // "oldest" (the flush_all cut-off), "umask" (-a), "stat_key_prefix" and
+  // "num_threads_per_udp" are left out: memcd has no such value.
+  w->Add("evictions", so.evict ? "on" : "off");
+  w->Add("domain_socket", o.unix_socket.empty() ? "NULL" : o.unix_socket);
+  w->Add("shutdown_command", "no");
+  AddRatio(w, "growth_factor", so.growth_factor);
+  w->Add("chunk_size", static_cast<uint64_t>(so.chunk_size_min));
+  w->Add("num_threads", static_cast<uint64_t>(o.threads));
+  w->Add("detail_enabled", "no");
+  w->Add("reqs_per_event", static_cast<uint64_t>(o.reqs_per_event));
+  w->Add("cas_enabled", YesNo(so.use_cas));
+  w->Add("tcp_backlog", static_cast<uint64_t>(o.backlog));
+  w->Add("binding_protocol", "ascii");  // the text protocol only, so far
+  w->Add("auth_enabled_sasl", "no");
+  w->Add("auth_enabled_ascii", "no");
+  w->Add("item_size_max", static_cast<uint64_t>(so.item_size_max));
+  // Over -c the dispatcher answers "ERROR Too many open connections".
+  w->Add("maxconns_fast", "yes");
+  w->Add("hashpower_init", static_cast<uint64_t>(so.hashpower));
+  w->Add("slab_reassign", YesNo(so.slab_reassign));
+  w->Add("slab_automove", static_cast<uint64_t>(so.slab_automove));
+  AddRatio(w, "slab_automove_ratio", so.slab_automove_ratio);
+  w->Add("slab_automove_window", static_cast<uint64_t>(so.slab_automove_window));
+  w->Add("slab_chunk_max", static_cast<uint64_t>(SlabAllocator::ChunkMax(so)));
+  w->Add("lru_crawler", YesNo(so.lru_crawler_thread));
+  w->Add("lru_crawler_sleep", static_cast<uint64_t>(so.lru_crawler_sleep));
+  w->Add("lru_crawler_tocrawl", static_cast<uint64_t>(so.lru_crawler_tocrawl));
+  w->Add("tail_repair_time", uint64_t{0});  // no tail repair: memcached's 0
+  w->Add("flush_enabled", "yes");
+  w->Add("dump_enabled", YesNo(o.dump_enabled));
+  w->Add("hash_algorithm", "murmur3");  // base/hash.h
+  w->Add("lru_maintainer_thread", YesNo(so.lru_maintainer_thread));
+  w->Add("lru_segmented", YesNo(lru.segmented));
+  w->Add("hot_lru_pct", static_cast<uint64_t>(lru.hot_lru_pct));
+  w->Add("warm_lru_pct", static_cast<uint64_t>(lru.warm_lru_pct));
+  AddRatio(w, "hot_max_factor", lru.hot_max_factor);
+  AddRatio(w, "warm_max_factor", lru.warm_max_factor);
+  w->Add("temp_lru", YesNo(lru.temp_lru));
+  w->AddSigned("temporary_ttl", lru.temporary_ttl);
+  w->Add("idle_timeout", uint64_t{0});        // connections never time out
+  w->Add("read_buf_mem_limit", uint64_t{0});  // 0: read buffers unbounded
+  w->Add("track_sizes", YesNo(so.track_sizes));
+  w->Add("inline_ascii_response", "no");
+  w->Add("ssl_enabled", "no");
+}
+
+void WriteItemSizes(const Store& store, StatsWriter* w) {
+  std::vector<std::pair<uint64_t, uint64_t>> sizes;
+  if (!store.GetItemSizes(&sizes)) {
+    w->Add("sizes_status", "disabled");
+    return;
+  }
+  for (const auto& [size, count] : sizes) w->Add(std::to_string(size), count);
+}
+
+}  // namespace memcd

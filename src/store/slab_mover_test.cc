@@ -1,0 +1,293 @@
+// The slab page mover and automove, driven step by step (no threads) under
+// a 4-page memory limit with 64 KiB pages.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "store/store.h"
+#include "store/store_test_util.h"
+
+namespace memcd {
+namespace {
+
+using testing_util::GetValue;
+using testing_util::Put;
+using testing_util::Stats;
+
+constexpr int kPages = 4;
+// 41 + 4 + 1000 bytes: the 1184-byte class, 55 chunks a page.
+constexpr int kPerPage = 55;
+constexpr int kFull = kPages * kPerPage;
+
+std::string Key(int i) {
+  char buf[16];
+  snprintf(buf, sizeof(buf), "k%03d", i);
+  return buf;
+}
+std::string Value(int i, size_t size = 1000) {
+  return std::string(size, static_cast<char>('a' + i % 26));
+}
+
+class SlabMoverTest : public ::testing::Test {
+ protected:
+  void SetUp() override { MakeStore(false); }
+
+  void MakeStore(bool thread) {
+    StoreOptions o;
+    o.slab_mover_thread = thread;
+    o.slab_page_size = 64 << 10;
+    o.item_size_max = 48 << 10;
+    o.slab_chunk_max = 16 << 10;
+    o.memory_limit = kPages * (64 << 10);
+    o.hashpower = 12;
+    store_ = std::make_unique<Store>(o, &clock_);
+  }
+
+  // The class id holding values of `size` bytes under a 4-byte key.
+  int ClassOf(size_t size) {
+    std::vector<SlabClassStats> all;
+    store_->GetSlabStats(&all);
+    const size_t total = 41 + 4 + size;
+    for (const SlabClassStats& c : all) {
+      if (c.chunk_size >= total) return c.id;
+    }
+    return 0;
+  }
+  SlabClassStats Class(int id) {
+    std::vector<SlabClassStats> all;
+    store_->GetSlabStats(&all);
+    return all[id - 1];
+  }
+  // Runs mover steps until the move ends; returns how many ran.
+  int RunMove() {
+    int steps = 1;
+    while (store_->RunSlabMoverPass() != 0) ++steps;
+    return steps;
+  }
+  void FillBig() {
+    for (int i = 0; i < kFull; ++i) {
+      ASSERT_EQ(Put(store_.get(), Key(i), Value(i)), StoreResult::kStored);
+    }
+  }
+
+  FakeClock clock_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_F(SlabMoverTest, ReassignRepliesFollowMemcachedsChecks) {
+  const int big = ClassOf(1000);
+  const int small = ClassOf(100);
+  const int n = static_cast<int>([this] {
+    std::vector<SlabClassStats> all;
+    store_->GetSlabStats(&all);
+    return all.size();
+  }());
+  using R = Store::ReassignResult;
+  // Nothing allocated: every class has fewer than 2 pages.
+  EXPECT_EQ(store_->SlabsReassign(big, small), R::kNoSpare);
+  EXPECT_EQ(store_->SlabsReassign(0, small), R::kNoSpare);  // empty pool
+  EXPECT_EQ(store_->SlabsReassign(-1, small), R::kBadClass);  // none to pick
+  EXPECT_EQ(store_->SlabsReassign(small, small), R::kSame);
+  EXPECT_EQ(store_->SlabsReassign(0, 0), R::kSame);
+  EXPECT_EQ(store_->SlabsReassign(-2, small), R::kBadClass);
+  EXPECT_EQ(store_->SlabsReassign(n + 1, small), R::kBadClass);
+  EXPECT_EQ(store_->SlabsReassign(big, n + 1), R::kBadClass);
+  EXPECT_EQ(store_->SlabsReassign(big, -1), R::kBadClass);
+  FillBig();
+  EXPECT_EQ(store_->SlabsReassign(-1, small), R::kOk);  // picks `big`
+  EXPECT_EQ(Stats(*store_).slab_reassign_running, 1u);
+  EXPECT_EQ(store_->SlabsReassign(big, small), R::kRunning);
+  RunMove();
+  EXPECT_EQ(Stats(*store_).slab_reassign_running, 0u);
+  EXPECT_EQ(Class(big).total_pages, 3u);
+  EXPECT_EQ(Class(small).total_pages, 1u);
+  EXPECT_EQ(Stats(*store_).slabs_moved, 1u);
+}
+
+TEST_F(SlabMoverTest, MoveRescuesLiveItemsIntoFreeChunks) {
+  FillBig();
+  const int big = ClassOf(1000);
+  const int small = ClassOf(100);
+  EXPECT_EQ(Class(big).total_pages, 4u);
+  // Memory is full: the small class has no page and cannot store.
+  EXPECT_EQ(Put(store_.get(), "s000", Value(0, 100)), StoreResult::kNoMemory);
+  // A quarter of the items go: exactly three pages' worth stay.
+  for (int i = 0; i < kFull; i += 4) ASSERT_TRUE(store_->Delete(Key(i)));
+  ASSERT_EQ(store_->SlabsReassign(big, small), Store::ReassignResult::kOk);
+  RunMove();
+  const StoreStats st = Stats(*store_);
+  EXPECT_EQ(st.slabs_moved, 1u);
+  // Page 0 (the first with most free chunks) held keys 0..54, 14 deleted.
+  EXPECT_EQ(st.slab_reassign_rescues, 41u);
+  EXPECT_EQ(st.slab_reassign_evictions_nomem, 0u);
+  EXPECT_EQ(st.curr_items, static_cast<uint64_t>(3 * kPerPage));
+  EXPECT_EQ(Class(big).total_pages, 3u);
+  EXPECT_EQ(Class(big).used_chunks, static_cast<uint64_t>(3 * kPerPage));
+  EXPECT_EQ(Class(small).total_pages, 1u);
+  for (int i = 0; i < kFull; ++i) {
+    EXPECT_EQ(GetValue(store_.get(), Key(i)),
+              i % 4 == 0 ? "<miss>" : Value(i))
+        << i;
+  }
+  EXPECT_EQ(Put(store_.get(), "s000", Value(0, 100)), StoreResult::kStored);
+}
+
+TEST_F(SlabMoverTest, MoveEvictsWhatCannotBeRescued) {
+  FillBig();
+  const int big = ClassOf(1000);
+  // 20 deleted from page 0: 35 of its items have nowhere to go.
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(store_->Delete(Key(i)));
+  ASSERT_EQ(store_->SlabsReassign(big, 0), Store::ReassignResult::kOk);
+  RunMove();
+  const StoreStats st = Stats(*store_);
+  EXPECT_EQ(st.slab_reassign_rescues, 0u);
+  EXPECT_EQ(st.slab_reassign_evictions_nomem, 35u);
+  EXPECT_EQ(st.slab_global_page_pool, 1u);
+  EXPECT_EQ(st.curr_items, static_cast<uint64_t>(3 * kPerPage));
+  for (int i = 0; i < kFull; ++i) {
+    EXPECT_EQ(GetValue(store_.get(), Key(i)), i < kPerPage ? "<miss>" : Value(i))
+        << i;
+  }
+  // A growing class takes the pool page.
+  EXPECT_EQ(Put(store_.get(), "s000", Value(0, 100)), StoreResult::kStored);
+  EXPECT_EQ(Stats(*store_).slab_global_page_pool, 0u);
+  EXPECT_EQ(Class(ClassOf(100)).total_pages, 1u);
+}
+
+TEST_F(SlabMoverTest, HeldItemKeepsItsBytesAndTheMoveWaits) {
+  FillBig();
+  const int big = ClassOf(1000);
+  for (int i = 0; i < kFull; i += 4) ASSERT_TRUE(store_->Delete(Key(i)));
+  ItemRef held = store_->Get(Key(1));  // in page 0, the one that moves
+  ASSERT_TRUE(held);
+  ASSERT_EQ(store_->SlabsReassign(big, 0), Store::ReassignResult::kOk);
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(store_->RunSlabMoverPass(), 1);
+  EXPECT_EQ(Stats(*store_).slab_reassign_running, 1u);
+  EXPECT_GE(Stats(*store_).slab_reassign_busy_items, 5u);
+  EXPECT_EQ(Stats(*store_).slabs_moved, 0u);
+  EXPECT_EQ(held.CopyValue(), Value(1));
+  EXPECT_EQ(GetValue(store_.get(), Key(1)), Value(1));
+  held.Reset();
+  EXPECT_EQ(store_->RunSlabMoverPass(), 0);
+  EXPECT_EQ(Stats(*store_).slabs_moved, 1u);
+  EXPECT_EQ(Stats(*store_).slab_reassign_rescues, 41u);
+  EXPECT_EQ(GetValue(store_.get(), Key(1)), Value(1));
+}
+
+TEST_F(SlabMoverTest, ChainedItemChunksAreRescued) {
+  // 40000 bytes: two 16 KiB chunks of the largest class and a tail.
+  const std::string big0(40000, 'x'), big1(40000, 'y'), big2(40000, 'z');
+  ASSERT_EQ(Put(store_.get(), "c000", big0), StoreResult::kStored);
+  ASSERT_EQ(Put(store_.get(), "c001", big1), StoreResult::kStored);
+  ASSERT_EQ(Put(store_.get(), "c002", big2), StoreResult::kStored);
+  std::vector<SlabClassStats> all;
+  store_->GetSlabStats(&all);
+  const int largest = static_cast<int>(all.size());
+  ASSERT_EQ(Class(largest).total_pages, 2u);
+  // The first largest-class page keeps c001's chunks, with room freed by
+  // c000; the second has two never-used chunks.
+  ASSERT_TRUE(store_->Delete("c000"));
+  ASSERT_EQ(store_->SlabsReassign(largest, 0), Store::ReassignResult::kOk);
+  RunMove();
+  const StoreStats st = Stats(*store_);
+  EXPECT_EQ(st.slabs_moved, 1u);
+  EXPECT_EQ(st.slab_reassign_chunk_rescues, 2u);
+  EXPECT_EQ(st.slab_reassign_evictions_nomem, 0u);
+  EXPECT_EQ(GetValue(store_.get(), "c001"), big1);
+  EXPECT_EQ(GetValue(store_.get(), "c002"), big2);
+  EXPECT_EQ(Class(largest).total_pages, 1u);
+  EXPECT_EQ(Class(largest).used_chunks, 4u);
+}
+
+TEST_F(SlabMoverTest, AutomoveFeedsAStarvingClass) {
+  FillBig();
+  const int big = ClassOf(1000);
+  const int small = ClassOf(100);
+  EXPECT_EQ(store_->RunSlabAutomovePass(), 0);  // baseline
+  EXPECT_EQ(Put(store_.get(), "s000", Value(0, 100)), StoreResult::kNoMemory);
+  clock_.Advance(1);
+  store_->SetSlabAutomove(0);
+  EXPECT_EQ(store_->RunSlabAutomovePass(), 0);  // off: no move
+  EXPECT_EQ(Put(store_.get(), "s000", Value(0, 100)), StoreResult::kNoMemory);
+  clock_.Advance(1);
+  store_->SetSlabAutomove(1);
+  EXPECT_EQ(store_->RunSlabAutomovePass(), 1);
+  RunMove();
+  EXPECT_EQ(Class(big).total_pages, 3u);
+  EXPECT_EQ(Class(small).total_pages, 1u);
+  EXPECT_EQ(Put(store_.get(), "s000", Value(0, 100)), StoreResult::kStored);
+  // Fed: no new move until the class starves again.
+  clock_.Advance(1);
+  EXPECT_EQ(store_->RunSlabAutomovePass(), 0);
+}
+
+TEST_F(SlabMoverTest, AutomoveTakesFreeChunksBeforeOldItems) {
+  // Two pages of old 1000-byte items, then two pages of 2000-byte items
+  // that are deleted again: that class holds two empty pages.
+  for (int i = 0; i < 2 * kPerPage; ++i) {
+    ASSERT_EQ(Put(store_.get(), Key(i), Value(i)), StoreResult::kStored);
+  }
+  clock_.Advance(100);
+  const int mid = ClassOf(2000);
+  const uint64_t mid_per_page = Class(mid).chunks_per_page;
+  for (uint64_t i = 0; i < 2 * mid_per_page; ++i) {
+    ASSERT_EQ(Put(store_.get(), "m" + std::to_string(100 + i), Value(0, 2000)),
+              StoreResult::kStored);
+  }
+  ASSERT_EQ(Class(mid).total_pages, 2u);
+  for (uint64_t i = 0; i < 2 * mid_per_page; ++i) {
+    ASSERT_TRUE(store_->Delete("m" + std::to_string(100 + i)));
+  }
+  const int small = ClassOf(100);
+  EXPECT_EQ(store_->RunSlabAutomovePass(), 0);  // baseline
+  EXPECT_EQ(Put(store_.get(), "s000", Value(0, 100)), StoreResult::kNoMemory);
+  clock_.Advance(1);
+  EXPECT_EQ(store_->RunSlabAutomovePass(), 1);
+  RunMove();
+  EXPECT_EQ(Class(mid).total_pages, 1u);
+  EXPECT_EQ(Class(ClassOf(1000)).total_pages, 2u);
+  EXPECT_EQ(Class(small).total_pages, 1u);
+  EXPECT_EQ(Stats(*store_).curr_items, static_cast<uint64_t>(2 * kPerPage));
+}
+
+TEST_F(SlabMoverTest, MoverThreadMovesAPageUnderConcurrentReads) {
+  MakeStore(true);
+  FillBig();
+  for (int i = 0; i < kFull; i += 4) ASSERT_TRUE(store_->Delete(Key(i)));
+  std::atomic<bool> stop{false};
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> readers;
+  for (int r = 0; r < 2; ++r) {
+    readers.emplace_back([&] {
+      while (!stop.load()) {
+        for (int i = 1; i < kFull; i += 4) {
+          ItemRef ref = store_->Get(Key(i));  // never deleted, never evicted
+          if (!ref || ref.CopyValue() != Value(i)) wrong.fetch_add(1);
+        }
+      }
+    });
+  }
+  ASSERT_EQ(store_->SlabsReassign(ClassOf(1000), 0),
+            Store::ReassignResult::kOk);
+  for (int i = 0; i < 1000 && Stats(*store_).slabs_moved == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  stop.store(true);
+  for (std::thread& t : readers) t.join();
+  EXPECT_EQ(Stats(*store_).slabs_moved, 1u);
+  EXPECT_EQ(wrong.load(), 0);
+  EXPECT_EQ(Stats(*store_).curr_items, static_cast<uint64_t>(3 * kPerPage));
+  for (int i = 0; i < kFull; ++i) {
+    EXPECT_EQ(GetValue(store_.get(), Key(i)),
+              i % 4 == 0 ? "<miss>" : Value(i))
+        << i;
+  }
+}
+
+}  // namespace
+}  // namespace memcd
