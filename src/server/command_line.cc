@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "server/flags.h"
+#include "server/suboptions.h"
 #include "store/store.h"
 
 #ifndef PACKAGE_VERSION
@@ -108,22 +109,6 @@ constexpr OptionSpec kOptions[] = {
     {'N', "napi-ids", ArgKind::kRequired, "<num>", nullptr, "NAPI ids", false},
 };
 
-// memcached 1.6.18's -o suboptions not implemented yet (its own list plus
-// extstore's): tuning knobs, so an old command line still starts.
-constexpr char kIgnoredSuboptions[] =
-    "maxconns_fast tail_repair_time hash_algorithm "
-    "idle_timeout watcher_logbuf_size worker_logbuf_size "
-    "no_inline_ascii_resp modern no_modern "
-    "no_chunked_items no_maxconns_fast "
-    "inline_ascii_resp no_drop_privileges "
-    "drop_privileges resp_obj_mem_limit read_buf_mem_limit ssl_chain_cert "
-    "ssl_key ssl_verify_mode ssl_keyformat ssl_ciphers ssl_ca_cert "
-    "ssl_wbuf_size ssl_session_cache ssl_kernel_tls ssl_min_version "
-    "sock_cookie_id ext_path ext_page_size ext_wbuf_size ext_threads "
-    "ext_io_depth ext_item_size ext_item_age ext_low_ttl ext_recache_rate "
-    "ext_compact_under ext_drop_under ext_max_sleep ext_max_frag "
-    "ext_drop_unread slab_automove_freeratio";
-
 // gflags' own flags whose effect needs gflags' parser (help output, flag
 // files): setting them one by one would do nothing, or skip our checks.
 constexpr char kRefusedGflags[] =
@@ -209,10 +194,6 @@ class Parser {
   Step Apply(const OptionSpec& spec, const char* value,
              const std::string& spelling);
   Step ParseSuboptions(std::string_view list);
-  // -o slab_chunk_max=<bytes> or -o slab_sizes=<a-b-c> (`eq`: the '=' in
-  // `token`, or npos).
-  Step ParseChunkSuboption(std::string_view name, std::string_view token,
-                           size_t eq);
   // `shown` is the value as the user wrote it, for the error message.
   Step SetFlag(const char* flag, const std::string& value,
                const std::string& spelling, std::string_view shown);
@@ -401,120 +382,10 @@ Parser::Step Parser::ParseSuboptions(std::string_view list) {
     std::string_view token = list.substr(0, comma);
     list = comma == std::string_view::npos ? std::string_view()
                                            : list.substr(comma + 1);
-    size_t eq = token.find('=');
-    std::string_view name = token.substr(0, eq);
-    if (name == "hashpower") {
-      if (eq == std::string_view::npos) {
-        return Fail("Missing numeric argument for hashpower");
-      }
-      Step step = SetFlag("hashpower", std::string(token.substr(eq + 1)),
-                          "-o hashpower");
-      if (step != Step::kNext) return step;
-    } else if (name == "no_hashexpand") {
-      // As memcached, any "=value" is ignored.
-      Step step = SetFlag("no_hashexpand", "true", "-o no_hashexpand");
-      if (step != Step::kNext) return step;
-    } else if (name == "slab_reassign" || name == "no_slab_reassign") {
-      Step step = SetFlag("slab_reassign",
-                          name == "slab_reassign" ? "true" : "false",
-                          "-o " + std::string(name));
-      if (step != Step::kNext) return step;
-    } else if (name == "slab_automove" || name == "no_slab_automove") {
-      // As memcached: a bare slab_automove means 1.
-      std::string level = name == "no_slab_automove" ? "0" : "1";
-      if (name == "slab_automove" && eq != std::string_view::npos) {
-        level = std::string(token.substr(eq + 1));
-      }
-      Step step = SetFlag("slab_automove", level, "-o slab_automove");
-      if (step != Step::kNext) return step;
-      if (FLAGS_slab_automove < 0 || FLAGS_slab_automove > 2) {
-        return Fail("slab_automove must be between 0 and 2");
-      }
-    } else if (name == "slab_automove_ratio" ||
-               name == "slab_automove_window") {
-      if (eq == std::string_view::npos) {
-        return Fail("Missing " + std::string(name) + " argument");
-      }
-      Step step = SetFlag(std::string(name).c_str(),
-                          std::string(token.substr(eq + 1)),
-                          "-o " + std::string(name));
-      if (step != Step::kNext) return step;
-    } else if (name == "lru_maintainer" || name == "no_lru_maintainer") {
-      Step step = SetFlag("lru_maintainer",
-                          name == "lru_maintainer" ? "true" : "false",
-                          "-o " + std::string(name));
-      if (step != Step::kNext) return step;
-    } else if (name == "lru_crawler" || name == "no_lru_crawler") {
-      Step step = SetFlag("lru_crawler",
-                          name == "lru_crawler" ? "true" : "false",
-                          "-o " + std::string(name));
-      if (step != Step::kNext) return step;
-    } else if (name == "lru_crawler_sleep" || name == "lru_crawler_tocrawl") {
-      if (eq == std::string_view::npos) {
-        return Fail("Missing numeric argument for " + std::string(name));
-      }
-      Step step = SetFlag(std::string(name).c_str(),
-                          std::string(token.substr(eq + 1)),
-                          "-o " + std::string(name));
-      if (step != Step::kNext) return step;
-    } else if (name == "hot_lru_pct" || name == "warm_lru_pct" ||
-               name == "hot_max_factor" || name == "warm_max_factor" ||
-               name == "temporary_ttl") {
-      if (eq == std::string_view::npos) {
-        return Fail("Missing numeric argument for " + std::string(name));
-      }
-      Step step = SetFlag(std::string(name).c_str(),
-                          std::string(token.substr(eq + 1)),
-                          "-o " + std::string(name));
-      if (step != Step::kNext) return step;
-      // As memcached: naming a temporary_ttl turns the TEMP LRU on.
-      if (name == "temporary_ttl") {
-        step = SetFlag("temp_lru", "true", "-o temporary_ttl");
-        if (step != Step::kNext) return step;
-      }
-    } else if (name == "track_sizes") {
-      // As memcached, any "=value" is ignored.
-      Step step = SetFlag("track_sizes", "true", "-o track_sizes");
-      if (step != Step::kNext) return step;
-    } else if (name == "slab_chunk_max" || name == "slab_sizes") {
-      Step step = ParseChunkSuboption(name, token, eq);
-      if (step != Step::kNext) return step;
-    } else if (InList(kIgnoredSuboptions, name)) {
-      std::fprintf(stderr, "memcd: -o %.*s is not supported yet; ignored\n",
-                   static_cast<int>(name.size()), name.data());
-    } else {
-      return Fail("Illegal suboption \"" + std::string(token) + "\"");
-    }
+    std::string error;
+    if (!ApplySuboption(token, &error)) return Fail(error);
   }
   return Step::kNext;
-}
-
-Parser::Step Parser::ParseChunkSuboption(std::string_view name,
-                                         std::string_view token, size_t eq) {
-  const std::string n(name);
-  if (eq == std::string_view::npos || eq + 1 == token.size()) {
-    return Fail("Missing " + n + " argument");
-  }
-  std::string_view value = token.substr(eq + 1);
-  if (name == "slab_sizes") {
-    // Checked in BuildOptions, once -n, -I and slab_chunk_max are known.
-    return SetFlag("slab_sizes", std::string(value), "-o slab_sizes");
-  }
-  // memcached's safe_strtol: an optional sign, digits, nothing else.
-  std::string_view digits = value;
-  if (digits.front() == '+') digits.remove_prefix(1);
-  uint64_t bytes = 0;
-  bool parsed = !digits.empty() && digits.size() <= 18;  // no overflow
-  for (char c : digits) {
-    parsed = parsed && c >= '0' && c <= '9';
-    bytes = bytes * 10 + static_cast<uint64_t>(c - '0');
-  }
-  if (!parsed) return Fail("could not parse argument to slab_chunk_max");
-  if (bytes == 0 || bytes > (uint64_t{1} << 30)) {
-    return Fail("slab_chunk_max (bytes: " + std::string(value) +
-                ") must be between 1 and 1073741824");
-  }
-  return SetFlag("slab_chunk_max", std::to_string(bytes), "-o slab_chunk_max");
 }
 
 Parser::Step Parser::SetFlag(const char* flag, const std::string& value,
