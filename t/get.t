@@ -92,4 +92,31 @@ mem_cmd_is($sock, 'gets ' . join(' ', ('nothere') x 500) . "\r\n", "END\r\n",
            'long gets line of misses');
 mem_get_is({ sock => $sock, flags => 1 }, 'a', 'aa', 'connection works after long lines');
 
+# One line naming a key 70,000 times: memcd answers at most 65,280 of them
+# (an item's reference count is 16 bits) and stays sound; memcached answers
+# all of them. Either way the reply ends in END and the item survives.
+{
+  my $n = 70000;
+  send_cmd($sock, 'get ' . join(' ', ('a') x $n) . "\r\n");
+  my ($values, $end, $reply) = (0, 0, '');
+  my $deadline = time() + 30;
+  while (!$end && time() < $deadline) {
+    my $line = read_line($sock, 10);
+    last unless defined $line;
+    if ($line =~ /^VALUE a 1 2\r\n\z/) {
+      $values++;
+      read_bytes($sock, 4, 10);
+    } else {
+      $end = $line eq "END\r\n";
+      $reply = $line;
+    }
+  }
+  ok($end, 'a get naming one key 70,000 times ends in END') or diag($reply);
+  cmp_ok($values, '>=', 65000, 'and answers (nearly) all of them');
+  cmp_ok($values, '<=', $n, 'and no more than asked');
+  mem_get_is({ sock => $sock, flags => 1 }, 'a', 'aa', 'the item survives its readers');
+  my $st = stats($sock);
+  is($st->{curr_items} > 0 ? 'alive' : 'gone', 'alive', 'server still holds items');
+}
+
 done_testing();

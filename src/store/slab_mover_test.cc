@@ -204,6 +204,38 @@ TEST_F(SlabMoverTest, ChainedItemChunksAreRescued) {
   EXPECT_EQ(Class(largest).used_chunks, 4u);
 }
 
+// A chained item's header chunk sits in a small class while the item is
+// linked in the largest class's LRU: rescuing that header out of a moving
+// page must unlink it from the list it is really on.
+TEST_F(SlabMoverTest, RescuedChainedHeaderLeavesTheRightLru) {
+  std::vector<SlabClassStats> all;
+  for (int n = 0;; ++n) {
+    ASSERT_LT(n, 100000);
+    ASSERT_EQ(Put(store_.get(), "s" + std::to_string(n), "vvvvv"), StoreResult::kStored);
+    store_->GetSlabStats(&all);
+    if (all[0].total_pages == 2) break;
+  }
+  // Their header chunks land in class 1's second page.
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(Put(store_.get(), "big" + std::to_string(i), std::string(20000, 'a' + i)),
+              StoreResult::kStored);
+  }
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(store_->Delete("s" + std::to_string(i)));
+  ASSERT_EQ(store_->SlabsReassign(1, 0), Store::ReassignResult::kOk);
+  RunMove();
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(GetValue(store_.get(), "big" + std::to_string(i)), std::string(20000, 'a' + i));
+  }
+  // Both classes' lists are still sound: churn evicts through their tails.
+  for (int i = 0; i < 300; ++i) {
+    Put(store_.get(), "z" + std::to_string(i), std::string(20000, 'q'));
+  }
+  for (int i = 0; i < 3000; ++i) Put(store_.get(), "y" + std::to_string(i), "vvvvv");
+  store_->RunLruMaintainerPass();
+  EXPECT_GT(Stats(*store_).evictions, 0u);
+  EXPECT_EQ(GetValue(store_.get(), "y2999"), "vvvvv");
+}
+
 TEST_F(SlabMoverTest, AutomoveFeedsAStarvingClass) {
   FillBig();
   const int big = ClassOf(1000);

@@ -106,6 +106,9 @@ ItemRef Store::Impl::Get(std::string_view key, bool touch, RelTime exptime) {
   std::lock_guard<std::mutex> lock(locks_.ForHash(hash));
   Item* item = do_FindLive(key, hash);
   if (item == nullptr) return ItemRef();
+  if (item->refcount.load(std::memory_order_relaxed) >= kMaxReaderRefs) {
+    return ItemRef();  // see kMaxReaderRefs
+  }
   item->refcount.fetch_add(1, std::memory_order_relaxed);
   if (touch) item->exptime.store(exptime, std::memory_order_relaxed);
   do_Fetch(item);

@@ -98,6 +98,10 @@ class Store::Impl {
   static constexpr int kMaxSecondChances = 50;
   // "No item lock held" for the allocation path.
   static constexpr size_t kNoStripe = ~size_t{0};
+  // Item::refcount is 16 bits: a lookup that would take it past this is
+  // answered as a miss instead (one get line can name a key 70,000 times),
+  // leaving headroom for the few pins the mover and crawler add.
+  static constexpr uint16_t kMaxReaderRefs = 0xFF00;
 
   LruList& lru(int cls, LruSegment segment) const {
     return *lrus_[cls * kNumLruSegments + segment];

@@ -159,7 +159,8 @@ void Store::Impl::do_Fetch(Item* item) {
   }
   // Keep two LRU locks off the read path: the maintainer moves it.
   std::lock_guard<std::mutex> lock(bump_mu_);
-  if (bumps_.size() >= kMaxQueuedBumps) {
+  if (bumps_.size() >= kMaxQueuedBumps ||
+      item->refcount.load(std::memory_order_relaxed) >= kMaxReaderRefs) {
     item->clear_flag(kItemActive);
     lru_bumps_dropped_.fetch_add(1, std::memory_order_relaxed);
     return;

@@ -175,17 +175,19 @@ bool Store::Impl::do_RescueItem(Item* item, uint32_t hash) {
   CopyItem(*item, fresh,
            chunked ? HeaderChunkBytes(item->cas_size() != 0, item->key_length)
                    : item->total_size());
-  if (chunked) {
-    // The chain now belongs to `fresh`: the old header frees only itself.
-    item->clear_flag(kItemChunked);
-    item->slab_class = static_cast<uint8_t>(cls);
-  }
   table_.Replace(item, fresh, hash);
   {
+    // Before the class changes below: the item is linked in the list of the
+    // class it was stored with.
     LruList& list = lru_of(*item);
     std::lock_guard<std::mutex> lock(list.mutex());
     list.do_Unlink(item);
     list.do_LinkHead(fresh);
+  }
+  if (chunked) {
+    // The chain now belongs to `fresh`: the old header frees only itself.
+    item->clear_flag(kItemChunked);
+    item->slab_class = static_cast<uint8_t>(cls);
   }
   item->clear_flag(kItemLinked);
   Release(item);  // the link's reference; the caller's pin remains

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "store/store_test_util.h"
 
@@ -200,6 +201,28 @@ TEST_F(StoreTest, ArithLeavesHeldBytesAlone) {
   EXPECT_EQ(value, 6u);
   EXPECT_EQ(GetValue(&store_, "n"), "6 ");
   EXPECT_EQ(held.CopyValue(), "10");
+}
+
+// The 16-bit refcount must not wrap however many readers hold an item (one
+// get line may name a key 70,000 times): past the bound a lookup misses.
+TEST_F(StoreTest, ReaderReferencesStopShortOfWrapping) {
+  ASSERT_EQ(Put(&store_, "hot", "v"), StoreResult::kStored);
+  std::vector<ItemRef> refs;
+  refs.reserve(70000);
+  int misses = 0;
+  for (int i = 0; i < 70000; ++i) {
+    ItemRef r = store_.Get("hot");
+    if (r) {
+      refs.push_back(std::move(r));
+    } else {
+      ++misses;
+    }
+  }
+  EXPECT_GT(misses, 0);
+  EXPECT_LT(refs.size(), 65535u);
+  refs.clear();  // every reference released: the item is still linked
+  EXPECT_EQ(GetValue(&store_, "hot"), "v");
+  EXPECT_EQ(Stats(store_).curr_items, 1u);
 }
 
 TEST_F(StoreTest, TouchAndGetAndTouch) {
