@@ -16,8 +16,13 @@ constexpr size_t kMaxIov = IOV_MAX < 1024 ? IOV_MAX : 1024;
 char* ResponseBuffer::Reserve(size_t max) {
   if (blocks_.empty() || blocks_.back().size - blocks_.back().used < max) {
     Block b;
-    b.size = std::max(kBlockSize, max);
-    b.data.reset(new char[b.size]);
+    if (max <= pool_->buffer_size()) {
+      b.size = pool_->buffer_size();
+      b.data = pool_->Acquire();
+    } else {
+      b.size = max;  // one oversized text (a big stats reply, say)
+      b.data.reset(new char[b.size]);
+    }
     blocks_.push_back(std::move(b));
   }
   Block& b = blocks_.back();
@@ -104,15 +109,10 @@ void ResponseBuffer::Clear() {
   items_.clear();
   next_piece_ = 0;
   pending_bytes_ = 0;
-  if (!blocks_.empty()) {
-    // Keep one ordinary block for the next response.
-    Block keep = std::move(blocks_.front());
-    blocks_.clear();
-    if (keep.size == kBlockSize) {
-      keep.used = 0;
-      blocks_.push_back(std::move(keep));
-    }
+  for (Block& b : blocks_) {
+    if (b.size == pool_->buffer_size()) pool_->Release(std::move(b.data));
   }
+  blocks_.clear();
 }
 
 }  // namespace memcd

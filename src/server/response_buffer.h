@@ -12,13 +12,17 @@
 #include <string_view>
 #include <vector>
 
+#include "net/buffer_pool.h"
 #include "store/item_ref.h"
 
 namespace memcd {
 
 class ResponseBuffer {
  public:
-  ResponseBuffer() = default;
+  // Text blocks come from `pool` (borrowed, same thread) and go back to it
+  // once everything is sent, so an idle connection holds none.
+  explicit ResponseBuffer(BufferPool* pool) : pool_(pool) {}
+  ~ResponseBuffer() { Clear(); }
   ResponseBuffer(const ResponseBuffer&) = delete;
   ResponseBuffer& operator=(const ResponseBuffer&) = delete;
 
@@ -41,11 +45,10 @@ class ResponseBuffer {
   // Writes as much as the socket takes; *written gets the byte count.
   FlushResult Flush(int fd, size_t* written);
   // Drops everything (after kDone, or when the connection closes), releasing
-  // the held items and all but one text block.
+  // the held items and returning the text blocks.
   void Clear();
 
  private:
-  static constexpr size_t kBlockSize = 16 * 1024;
   struct Block {
     std::unique_ptr<char[]> data;
     size_t size = 0;
@@ -53,6 +56,7 @@ class ResponseBuffer {
   };
   void AddPiece(const char* data, size_t len);
 
+  BufferPool* const pool_;
   std::vector<Block> blocks_;     // text storage; pointers into it are stable
   std::vector<iovec> pieces_;     // everything to send, in order
   std::vector<ItemRef> items_;    // values referenced by pieces_

@@ -267,7 +267,8 @@ TEST(ResponseBufferTest, PartialWritesResumeWhereTheyStopped) {
   setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
   // Non-blocking writer end.
   ASSERT_EQ(fcntl(sv[0], F_SETFL, O_NONBLOCK), 0);
-  ResponseBuffer out;
+  BufferPool pool(16 * 1024, 4);
+  ResponseBuffer out(&pool);
   std::string expected;
   for (int i = 0; i < 5000; i++) {
     std::string line = "line " + std::to_string(i);
@@ -289,6 +290,8 @@ TEST(ResponseBufferTest, PartialWritesResumeWhereTheyStopped) {
   EXPECT_GT(rounds, 0);  // the small buffer forced partial writes
   EXPECT_EQ(got, expected);
   EXPECT_TRUE(out.empty());
+  out.Clear();
+  EXPECT_GE(pool.cached(), 1u);  // its text blocks went back to the pool
   close(sv[0]);
   close(sv[1]);
 }

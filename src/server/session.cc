@@ -15,11 +15,12 @@
 namespace memcd {
 namespace {
 
-// Read buffers are this big (pooled per worker); a read asks for at least
-// kMinReadSpace free bytes, so leftover partial requests rarely force growth.
-constexpr size_t kReadBufferSize = 16 * 1024;
+// Read buffers and reply text blocks are this big, pooled per worker; a read
+// asks for at least kMinReadSpace free bytes, so leftover partial requests
+// rarely force growth.
+constexpr size_t kBufferSize = 16 * 1024;
 constexpr size_t kMinReadSpace = 2 * 1024;
-constexpr size_t kPooledReadBuffers = 64;
+constexpr size_t kPooledBuffers = 128;
 // Values at least this large are read straight into item memory, into at
 // most this many pieces per readv().
 constexpr uint32_t kDirectReadMin = 16 * 1024;
@@ -38,7 +39,10 @@ std::string_view FirstLine(std::string_view s) {
 }  // namespace
 
 Session::Session(WorkerSessions* owner, int fd)
-    : owner_(owner), fd_(fd), input_(owner->read_buffers()) {}
+    : owner_(owner),
+      fd_(fd),
+      input_(owner->buffer_pool()),
+      output_(owner->buffer_pool()) {}
 
 Session::~Session() {
   if (read_event_ != nullptr) event_free(read_event_);
@@ -228,7 +232,7 @@ WorkerSessions::WorkerSessions(ServerContext* ctx, Worker* worker)
     : ctx_(ctx),
       worker_(worker),
       handler_(ctx, &stats_),
-      read_buffers_(kReadBufferSize, kPooledReadBuffers) {}
+      buffers_(kBufferSize, kPooledBuffers) {}
 
 WorkerSessions::~WorkerSessions() { CloseAll(); }
 

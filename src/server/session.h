@@ -80,14 +80,14 @@ class WorkerSessions {
   event_base* base() const;
   ThreadStats* stats() { return &stats_; }
   TextHandler* handler() { return &handler_; }
-  BufferPool* read_buffers() { return &read_buffers_; }
+  BufferPool* buffer_pool() { return &buffers_; }
 
  private:
   ServerContext* ctx_;
   Worker* worker_;
   ThreadStats stats_;
   TextHandler handler_;
-  BufferPool read_buffers_;  // shared by this worker's sessions
+  BufferPool buffers_;  // read buffers and reply blocks of this worker's sessions
   std::unordered_map<Session*, std::unique_ptr<Session>> sessions_;
 };
 
