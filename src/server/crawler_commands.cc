@@ -2,25 +2,14 @@
 
 #include <cstdint>
 
+#include "base/strings.h"
+
 namespace memcd {
 namespace {
 
 // memcached's MAX_NUMBER_OF_SLAB_CLASSES - 1: the ids it accepts.
 constexpr uint64_t kMaxClassId = 63;
 constexpr uint32_t kMaxSleep = 1000000;
-
-std::vector<std::string_view> Split(std::string_view s, char sep) {
-  std::vector<std::string_view> out;
-  while (!s.empty()) {
-    const size_t start = s.find_first_not_of(sep);
-    if (start == std::string_view::npos) break;
-    s.remove_prefix(start);
-    const size_t end = s.find(sep);
-    out.push_back(s.substr(0, end));
-    s = end == std::string_view::npos ? std::string_view() : s.substr(end);
-  }
-  return out;
-}
 
 // memcached's safe_strtoul on a 64-bit host: an optional '+', then digits
 // only; the value is truncated to 32 bits as its callers store it.
@@ -45,7 +34,7 @@ bool ParseCrawlerClasses(std::string_view list, bool allow_hash,
   classes->clear();
   if (list == "all" || (allow_hash && list == "hash")) return true;
   std::vector<bool> marked(kMaxClassId + 1, false);
-  for (std::string_view token : Split(list, ',')) {
+  for (std::string_view token : SplitNonEmpty(list, ',')) {
     uint64_t id;
     if (!ParseUlong(token, &id) || id < 1 || id > kMaxClassId) return false;
     marked[id] = true;
@@ -57,7 +46,7 @@ bool ParseCrawlerClasses(std::string_view list, bool allow_hash,
 std::string RunLruCrawlerCommand(std::string_view args, bool dump_enabled,
                                  Store* store,
                                  std::unique_ptr<LruMetadump>* dump) {
-  const std::vector<std::string_view> t = Split(args, ' ');
+  const std::vector<std::string_view> t = SplitNonEmpty(args);
   if (t.size() == 2 && t[0] == "crawl") {
     if (!store->lru_crawler_enabled()) {
       return "CLIENT_ERROR lru crawler disabled";

@@ -6,22 +6,10 @@
 #include <vector>
 
 #include "base/numbers.h"
+#include "base/strings.h"
 
 namespace memcd {
 namespace {
-
-std::vector<std::string_view> Split(std::string_view s) {
-  std::vector<std::string_view> out;
-  while (!s.empty()) {
-    const size_t start = s.find_first_not_of(' ');
-    if (start == std::string_view::npos) break;
-    s.remove_prefix(start);
-    const size_t end = s.find(' ');
-    out.push_back(s.substr(0, end));
-    s = end == std::string_view::npos ? std::string_view() : s.substr(end);
-  }
-  return out;
-}
 
 // memcached's safe_strtod: the whole token, a finite number.
 bool ParseDouble(std::string_view token, double* out) {
@@ -42,7 +30,7 @@ bool ParseDouble(std::string_view token, double* out) {
 
 std::string RunLruCommand(std::string_view args, bool maintainer_enabled,
                           Store* store) {
-  const std::vector<std::string_view> t = Split(args);
+  const std::vector<std::string_view> t = SplitNonEmpty(args);
   if (t.empty()) return "ERROR";
   // memcached counts tokens after "lru" plus one empty terminal token.
   if (t[0] == "tune" && t.size() >= 5) {

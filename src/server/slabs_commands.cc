@@ -6,22 +6,10 @@
 #include <vector>
 
 #include "base/numbers.h"
+#include "base/strings.h"
 
 namespace memcd {
 namespace {
-
-std::vector<std::string_view> Tokens(std::string_view s) {
-  std::vector<std::string_view> out;
-  size_t pos = 0;
-  while (pos < s.size()) {
-    const size_t start = s.find_first_not_of(' ', pos);
-    if (start == std::string_view::npos) break;
-    const size_t end = std::min(s.find(' ', start), s.size());
-    out.push_back(s.substr(start, end - start));
-    pos = end;
-  }
-  return out;
-}
 
 // memcached's safe_strtol into an int: a 64-bit number, then truncated.
 bool ParseClassId(std::string_view token, int* out) {
@@ -81,7 +69,7 @@ std::string Automove(const std::vector<std::string_view>& t, Store* store) {
 
 std::string RunSlabsCommand(std::string_view args, bool reassign_enabled,
                             Store* store) {
-  const std::vector<std::string_view> t = Tokens(args);
+  const std::vector<std::string_view> t = SplitNonEmpty(args);
   // memcached: exactly "slabs reassign a b"; "slabs automove x ..." with
   // anything after.
   if (t.size() == 3 && t[0] == "reassign") {

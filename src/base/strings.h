@@ -1,0 +1,27 @@
+// Small string helpers for protocol arguments.
+#ifndef MEMCD_BASE_STRINGS_H_
+#define MEMCD_BASE_STRINGS_H_
+
+#include <string_view>
+#include <vector>
+
+namespace memcd {
+
+// The tokens of `s` separated by runs of `sep` (empty tokens are skipped, as
+// memcached's tokenizer does with repeated spaces). Views into `s`.
+inline std::vector<std::string_view> SplitNonEmpty(std::string_view s, char sep = ' ') {
+  std::vector<std::string_view> out;
+  while (!s.empty()) {
+    const size_t start = s.find_first_not_of(sep);
+    if (start == std::string_view::npos) break;
+    s.remove_prefix(start);
+    const size_t end = s.find(sep);
+    out.push_back(s.substr(0, end));
+    s = end == std::string_view::npos ? std::string_view() : s.substr(end);
+  }
+  return out;
+}
+
+}  // namespace memcd
+
+#endif  // MEMCD_BASE_STRINGS_H_
