@@ -93,23 +93,29 @@ bool SlabAllocator::do_GrowClass(SlabClass* sc, int cls) {
   return true;
 }
 
+Item* SlabAllocator::do_TakeChunk(SlabClass* sc) {
+  if (sc->free_head != kNullItemId) {
+    Item* item = arena_->ToItem(sc->free_head);
+    sc->free_head = item->h_next;
+    --sc->free_count;
+    return item;
+  }
+  if (sc->carve_left == 0) return nullptr;
+  Item* item = reinterpret_cast<Item*>(sc->carve);
+  sc->carve += sc->size;
+  --sc->carve_left;
+  return item;
+}
+
 Item* SlabAllocator::Alloc(int cls) {
   DCHECK(cls >= 1 && cls <= num_classes());
   std::lock_guard<std::mutex> lock(mu_);
   SlabClass& sc = classes_[cls - 1];
-  if (sc.free_head != kNullItemId) {
-    Item* item = arena_->ToItem(sc.free_head);
-    sc.free_head = item->h_next;
-    --sc.free_count;
-    return item;
-  }
+  if (Item* item = do_TakeChunk(&sc)) return item;
   // Chunks of a fresh page are handed out in order and never pre-linked, so
   // memory is touched only when it is first used.
-  if (sc.carve_left == 0 && !do_GrowClass(&sc, cls)) return nullptr;
-  Item* item = reinterpret_cast<Item*>(sc.carve);
-  sc.carve += sc.size;
-  --sc.carve_left;
-  return item;
+  if (!do_GrowClass(&sc, cls)) return nullptr;
+  return do_TakeChunk(&sc);
 }
 
 void SlabAllocator::FreeChunk(void* chunk, int cls) {
@@ -137,18 +143,7 @@ void SlabAllocator::FreeChunk(void* chunk, int cls) {
 
 Item* SlabAllocator::AllocFree(int cls) {
   std::lock_guard<std::mutex> lock(mu_);
-  SlabClass& sc = classes_[cls - 1];
-  if (sc.free_head != kNullItemId) {
-    Item* item = arena_->ToItem(sc.free_head);
-    sc.free_head = item->h_next;
-    --sc.free_count;
-    return item;
-  }
-  if (sc.carve_left == 0) return nullptr;
-  Item* item = reinterpret_cast<Item*>(sc.carve);
-  sc.carve += sc.size;
-  --sc.carve_left;
-  return item;
+  return do_TakeChunk(&classes_[cls - 1]);
 }
 
 uint64_t SlabAllocator::pages(int cls) const {

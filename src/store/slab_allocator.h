@@ -110,6 +110,9 @@ class SlabAllocator {
 
   // REQUIRES: mu_ held. A page from the pool, else a never-used one.
   bool do_GrowClass(SlabClass* sc, int cls);
+  // A free chunk, else the next uncarved chunk of the class's newest page;
+  // nullptr when neither. REQUIRES: mu_ held.
+  Item* do_TakeChunk(SlabClass* sc);
   // REQUIRES: mu_ held. Hands a whole page to class `cls`.
   void do_GivePage(size_t page, int cls);
 
