@@ -9,6 +9,7 @@
 #ifndef MEMCD_STORE_CHUNKED_ITEM_H_
 #define MEMCD_STORE_CHUNKED_ITEM_H_
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -17,17 +18,29 @@
 
 namespace memcd {
 
-// The head of each chunk of a chained value; the value bytes follow it.
+// The head of each chunk of a chained value; the value bytes follow it. Its
+// first four bytes mirror Item's (refcount, flags, slab_class), so the page
+// mover can tell a value chunk from an item: `kind` has kChunkIsValue, which
+// no item sets, and `no_refs` stays 0, so the mover never pins it as an item.
 struct ValueChunk {
-  ValueChunk* next;    // nullptr in the last chunk
-  uint32_t length;     // value bytes in this chunk
-  uint8_t slab_class;  // the chunk's class, to free it
-  uint8_t unused[3];
+  std::atomic<uint16_t> no_refs;  // always 0
+  std::atomic<uint8_t> kind;      // kChunkIsValue, stored (release) last
+  uint8_t slab_class;             // the chunk's class, to free it
+  uint32_t length;                // value bytes in this chunk
+  ValueChunk* next;               // nullptr in the last chunk
+  // For the page mover, which finds chunks by address: the chunked item
+  // owning the chain (rewritten when the mover moves that item) and its
+  // key's hash. Written before `kind`; read only after it.
+  ItemId owner;
+  uint32_t owner_hash;
 
   char* data() { return reinterpret_cast<char*>(this + 1); }
   const char* data() const { return reinterpret_cast<const char*>(this + 1); }
 };
-static_assert(sizeof(ValueChunk) == 16, "chunk data stays 8-aligned");
+static_assert(sizeof(ValueChunk) == 24, "chunk data stays 8-aligned");
+static_assert(offsetof(ValueChunk, no_refs) == offsetof(Item, refcount) &&
+                  offsetof(ValueChunk, kind) == offsetof(Item, flags),
+              "a value chunk's tag overlays an item's refcount and flags");
 
 // What a chunked item keeps in place of its value. Stored with memcpy: the
 // value bytes follow the key at any alignment.

@@ -48,6 +48,11 @@ class HashTable {
   void Insert(Item* item, uint32_t hash);
   // Removes `item`; false (a bug in the caller) when it was not there.
   bool Remove(const Item* item, uint32_t hash);
+  // Whether `item` is in the table, under `hash`. Never reads `item`
+  // itself, which may be any chunk.
+  bool Contains(const Item* item, uint32_t hash) const {
+    return FindLink(item, hash) != nullptr;
+  }
   // Puts `new_item` where `old_item` was. REQUIRES: same key, old present.
   void Replace(const Item* old_item, Item* new_item, uint32_t hash);
   // -o track_sizes: every item inserted, removed or replaced from now on is

@@ -25,6 +25,10 @@ enum ItemFlag : uint8_t {
   kItemFetched = 1 << 1,  // read at least once since stored
   kItemHasCas = 1 << 2,   // 8 CAS bytes follow the header
   kItemActive = 1 << 3,   // read since it last moved to the LRU head
+  // Never set in an item: marks a ValueChunk (store/chunked_item.h), whose
+  // tag byte sits where an item keeps its flags, so that the page mover can
+  // tell the two apart in a page.
+  kChunkIsValue = 1 << 6,
   // The value lives in a chain of chunks (store/chunked_item.h); the value
   // bytes in the item hold the chain's head. Set at allocation, never changed.
   kItemChunked = 1 << 7,
@@ -37,6 +41,12 @@ struct Item {
   static constexpr size_t kHeaderSize = 33;
   static constexpr size_t kCasSize = 8;
 
+  // refcount and flags come first, at the same offsets as in a ValueChunk:
+  // the page mover reads them in any used chunk of a page (see
+  // store_slab_mover.cc). A free chunk has both 0.
+  std::atomic<uint16_t> refcount;  // 1 while linked, +1 per ItemRef or pin
+  std::atomic<uint8_t> flags;      // ItemFlag bits; relaxed, item lock to write
+  uint8_t slab_class;              // fixed while the chunk is in use
   ItemId h_next;                   // hash chain; item lock of the key's stripe
   ItemId lru_prev;                 // toward the head; the class's LRU lock
   ItemId lru_next;                 // toward the tail; the class's LRU lock
@@ -44,9 +54,6 @@ struct Item {
   std::atomic<RelTime> time;       // last store or access; item lock
   uint32_t client_flags;           // immutable once stored
   uint32_t value_length;           // immutable once stored
-  std::atomic<uint16_t> refcount;  // 1 while linked, +1 per ItemRef
-  std::atomic<uint8_t> flags;      // ItemFlag bits; relaxed, item lock to write
-  uint8_t slab_class;              // fixed while the chunk is in use
   uint8_t key_length;
   char tail[3];  // first bytes of [cas] key value
 
@@ -59,6 +66,14 @@ struct Item {
   // Skips the read-modify-write when the bit is already set (hot on gets).
   void set_flag(ItemFlag f) {
     if (!has_flag(f)) flags.fetch_or(f, std::memory_order_relaxed);
+  }
+  // Released, so that whoever sees kItemLinked with an acquire load also
+  // sees the key and header written before the item was linked.
+  void mark_linked() {
+    flags.fetch_or(kItemLinked, std::memory_order_release);
+  }
+  bool linked_acquire() const {
+    return (flags.load(std::memory_order_acquire) & kItemLinked) != 0;
   }
   void clear_flag(ItemFlag f) {
     flags.fetch_and(static_cast<uint8_t>(~f), std::memory_order_relaxed);
@@ -100,6 +115,8 @@ struct Item {
 };
 
 static_assert(sizeof(Item) == 36, "the item header must stay compact");
+static_assert(offsetof(Item, refcount) == 0 && offsetof(Item, flags) == 2,
+              "the page mover finds refcount and flags at fixed offsets");
 static_assert(offsetof(Item, tail) == Item::kHeaderSize,
               "kHeaderSize must match the header's fields");
 

@@ -3,6 +3,7 @@
 #include <glog/logging.h>
 
 #include <algorithm>
+#include <cstring>
 
 namespace memcd {
 
@@ -120,8 +121,12 @@ Item* SlabAllocator::Alloc(int cls) {
 
 void SlabAllocator::FreeChunk(void* chunk, int cls) {
   DCHECK(cls >= 1 && cls <= num_classes());
-  // The free list links through the chunk's first 4 bytes, as Item::h_next.
+  // The free list links through the chunk's Item::h_next. A free chunk has
+  // refcount and flags 0 (the page mover relies on it).
   Item* item = static_cast<Item*>(chunk);
+  DCHECK_EQ(item->refcount.load(std::memory_order_relaxed), 0)
+      << "freed a chunk that still holds references";
+  item->flags.store(0, std::memory_order_relaxed);
   std::lock_guard<std::mutex> lock(mu_);
   SlabClass& sc = classes_[cls - 1];
   if (cls == moving_class_) {
@@ -232,7 +237,28 @@ void SlabAllocator::do_GivePage(size_t page, int cls) {
   }
 }
 
+void SlabAllocator::MovingPageUsedChunks(std::vector<char*>* out) const {
+  out->clear();
+  std::lock_guard<std::mutex> lock(mu_);
+  if (moving_class_ == 0) return;
+  const uint32_t size = classes_[moving_class_ - 1].size;
+  char* const begin = arena_->base() + moving_page_ * page_size_;
+  for (size_t i = 0; i < moving_free_.size(); ++i) {
+    if (!moving_free_[i]) out->push_back(begin + i * size);
+  }
+}
+
 void SlabAllocator::FinishPageMove(int dst) {
+  char* page;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    CHECK_NE(moving_class_, 0);
+    page = arena_->base() + moving_page_ * page_size_;
+  }
+  // The new class cuts the page at other offsets: every chunk must start
+  // out as a free one (refcount and flags 0). Nobody touches an emptied
+  // moving page, so this needs no lock.
+  std::memset(page, 0, page_size_);
   std::lock_guard<std::mutex> lock(mu_);
   SlabClass& src = classes_[moving_class_ - 1];
   CHECK_EQ(moving_free_count_, src.perslab) << "the moving page is not empty";

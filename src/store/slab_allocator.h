@@ -78,7 +78,10 @@ class SlabAllocator {
   bool BeginPageMove(int src, char** begin);
   // Whether every chunk of the moving page is free.
   bool MovingPageEmpty() const;
-  // Gives the empty moving page to `dst` (0: the global pool).
+  // The chunks of the moving page that are not free (in use, or taken
+  // before the move began and not yet returned), by address.
+  void MovingPageUsedChunks(std::vector<char*>* out) const;
+  // Gives the empty moving page to `dst` (0: the global pool), zeroed.
   // REQUIRES MovingPageEmpty().
   void FinishPageMove(int dst);
   // Gives the moving page's free chunks back to its class; the page stays.

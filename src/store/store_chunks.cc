@@ -17,23 +17,33 @@ constexpr int kChunkAllocTries = 10;
 
 }  // namespace
 
-void* Store::Impl::AllocChunk(int cls, size_t held_stripe) {
+void* Store::Impl::AllocChunk(int cls, size_t held_stripe, bool for_item) {
   for (int i = 0; i < kChunkAllocTries; ++i) {
     void* chunk = slabs_.Alloc(cls);
-    if (chunk != nullptr) return chunk;
+    if (chunk != nullptr) {
+      // Free chunks hold no reference; an item starts with its creator's.
+      // Nobody else can write the count of a chunk whose count is 0.
+      if (for_item) {
+        static_cast<Item*>(chunk)->refcount.store(1, std::memory_order_relaxed);
+      }
+      return chunk;
+    }
     Item* victim = PullTail(cls, held_stripe);
     if (victim == nullptr) return nullptr;
-    // An ordinary item of class `cls` is a chunk of that class. A chunked
-    // one (linked in the largest class) owns chunks of several classes:
-    // return them all and try the free list again.
-    if (!victim->has_flag(kItemChunked)) return victim;
-    FreeItemMemory(victim);
+    // An ordinary item of class `cls` is a chunk of that class, and already
+    // holds our one reference. A chunked one (linked in the largest class)
+    // owns chunks of several classes, and a value chunk must hold no
+    // reference: return the victim's memory and try the free list again.
+    if (for_item && !victim->has_flag(kItemChunked)) return victim;
+    Release(victim);
   }
   return nullptr;
 }
 
-bool Store::Impl::AttachChunks(Item* item, uint32_t value_length,
-                               int header_class, size_t held_stripe) {
+bool Store::Impl::AttachChunks(Item* item, uint32_t hash,
+                               uint32_t value_length, int header_class,
+                               size_t held_stripe) {
+  const ItemId owner = arena_.ToId(item);
   const int largest = slabs_.num_classes();
   const size_t full = slabs_.chunk_max() - sizeof(ValueChunk);
   ValueChunk* first = nullptr;
@@ -45,7 +55,7 @@ bool Store::Impl::AttachChunks(Item* item, uint32_t value_length,
                         ? largest
                         : slabs_.ClassFor(length + sizeof(ValueChunk));
     DCHECK_NE(cls, 0);
-    void* memory = AllocChunk(cls, held_stripe);
+    void* memory = AllocChunk(cls, held_stripe, /*for_item=*/false);
     if (memory == nullptr) {
       for (ValueChunk* c = first; c != nullptr;) {
         ValueChunk* next = c->next;
@@ -58,6 +68,9 @@ bool Store::Impl::AttachChunks(Item* item, uint32_t value_length,
     chunk->next = nullptr;
     chunk->length = static_cast<uint32_t>(length);
     chunk->slab_class = static_cast<uint8_t>(cls);
+    chunk->owner = owner;
+    chunk->owner_hash = hash;
+    chunk->kind.store(kChunkIsValue, std::memory_order_release);
     *link = chunk;
     link = &chunk->next;
     left -= length;

@@ -20,7 +20,7 @@ using testing_util::Stats;
 constexpr size_t kKiB = 1024;
 constexpr size_t kMiB = 1024 * 1024;
 constexpr size_t kChunkMax = 512 * kKiB;    // the default slab_chunk_max
-constexpr size_t kChunkData = kChunkMax - 16;  // value bytes in a full chunk
+constexpr size_t kChunkData = kChunkMax - 24;  // after the 24-byte chunk head
 constexpr size_t kOverhead = 33 + 8 + 3;    // header, CAS, 3-byte key "big"
 
 // A deterministic value that differs at every offset of interest.

@@ -63,7 +63,7 @@ void Store::Impl::do_Link(Item* item, uint32_t hash) {
   DCHECK(!item->has_flag(kItemLinked));
   StampCas(item);
   item->time.store(clock_->Now(), std::memory_order_relaxed);
-  item->set_flag(kItemLinked);
+  item->mark_linked();
   item->refcount.fetch_add(1, std::memory_order_relaxed);
   table_.Insert(item, hash);
   expander_.MaybeWake();
@@ -81,7 +81,7 @@ void Store::Impl::do_Replace(Item* old_item, Item* new_item, uint32_t hash) {
   DCHECK(!new_item->has_flag(kItemLinked));
   StampCas(new_item);
   new_item->time.store(clock_->Now(), std::memory_order_relaxed);
-  new_item->set_flag(kItemLinked);
+  new_item->mark_linked();
   new_item->refcount.fetch_add(1, std::memory_order_relaxed);
   table_.Replace(old_item, new_item, hash);
   // One LRU lock at a time: the two items may be in different classes.

@@ -121,6 +121,22 @@ class Store::Impl {
     return cas;
   }
 
+  // Takes a second reference to a linked item when the link's is its only
+  // one. Whoever reuses an item's memory claims it this way, so that a
+  // reference taken without the item lock (the page mover's pin) is never
+  // lost: the claim fails, or the pin sees the claim and lets go.
+  static bool ClaimUnshared(Item* item) {
+    uint16_t link_only = 1;
+    return item->refcount.compare_exchange_strong(
+        link_only, 2, std::memory_order_acquire, std::memory_order_relaxed);
+  }
+  // After a claimed item left the table and its LRU: clears kItemLinked and
+  // drops the link's reference; the claim keeps it alive.
+  static void do_DropLink(Item* item) {
+    item->clear_flag(kItemLinked);
+    item->refcount.fetch_sub(1, std::memory_order_acq_rel);
+  }
+
   // --- store_update.cc ---
   // A fresh unlinked item holding one reference (the caller's), with key,
   // flags, exptime and value length set, or nullptr with *result saying why.
@@ -133,14 +149,16 @@ class Store::Impl {
   Item* PullTail(int cls, size_t held_stripe);
 
   // --- store_chunks.cc: large items (store/chunked_item.h) ---
-  // A free chunk of class `cls`, evicting by PullTail's rules when there is
-  // none; nullptr when nothing can be had.
-  void* AllocChunk(int cls, size_t held_stripe);
-  // Gives `item` (flagged kItemChunked, its own chunk of `header_class`)
-  // chunks for `value_length` bytes. False, with every chunk it took
-  // returned, when memory runs out.
-  bool AttachChunks(Item* item, uint32_t value_length, int header_class,
-                    size_t held_stripe);
+  // A chunk of class `cls`, evicting by PullTail's rules when no chunk is
+  // free; nullptr when nothing can be had. `for_item`: the chunk will be an
+  // item, and holds one reference (the caller's); otherwise it is for a
+  // ValueChunk and holds none.
+  void* AllocChunk(int cls, size_t held_stripe, bool for_item);
+  // Gives `item` (flagged kItemChunked, its own chunk of `header_class`,
+  // its key hashing to `hash`) chunks for `value_length` bytes. False, with
+  // every chunk it took returned, when memory runs out.
+  bool AttachChunks(Item* item, uint32_t hash, uint32_t value_length,
+                    int header_class, size_t held_stripe);
   // Returns an unreferenced item's chunk, and a chunked item's whole chain,
   // to the slab allocator.
   void FreeItemMemory(Item* item);
@@ -202,11 +220,16 @@ class Store::Impl {
     const char* c = static_cast<const char*>(p);
     return c >= move_page_ && c < move_page_ + slabs_.page_size();
   }
-  // Whether the item's chunk, or a chunk of its chain, is in the moving page.
-  bool UsesMovingPage(const Item& item) const;
-  // Walks class `cls`'s LRUs and pins (one reference each) every linked
-  // item using the moving page that only the table holds; counts the rest.
-  void do_PinPageItems(int cls, std::vector<PinnedItem>* out, int* busy);
+  // Scans the moving page's used chunks and pins (one reference each) every
+  // linked item using them that nobody else holds: the item in a chunk, or
+  // the owner of a value chunk. Counts the chunks it must wait for.
+  void do_PinPageItems(std::vector<PinnedItem>* out, int* busy);
+  // Unlinks the linked items using the page that readers hold, so that
+  // their last release frees the chunks (memcached's busy deletes).
+  void do_BusyDeletePage();
+  // Unlinks `item` if a reader holds it. REQUIRES its item lock, and that
+  // the table holds it.
+  void do_BusyDelete(Item* item, uint32_t hash);
   // Copies a pinned item's chunks that are in the moving page into free
   // chunks of the same classes. REQUIRES its item lock; false when a free
   // chunk is lacking (the item is then evicted).

@@ -227,14 +227,18 @@ int Store::Impl::PullSegmentTail(int cls, LruSegment segment,
     const bool fetched = item->has_flag(kItemFetched);
     bool flushed;
     if (IsDead(*item, now, &flushed)) {
+      if (!ClaimUnshared(item)) {
+        ++counters.lrutail_reflocked;
+        continue;
+      }
       ++counters.reclaimed;
       if (!fetched) ++counters.expired_unfetched;
       CHECK(table_.Remove(item, hash)) << "linked item missing from table";
       list.do_Unlink(item);
-      item->clear_flag(kItemLinked);
+      do_DropLink(item);
       ++removed;
       if (out != nullptr) {
-        *out = item;  // the link's reference passes to the caller
+        *out = item;  // our claim passes to the caller
         return removed;
       }
       Release(item);
@@ -269,6 +273,10 @@ int Store::Impl::PullSegmentTail(int cls, LruSegment segment,
       case kColdLru:
         if (out != nullptr) {
           if (!options_.evict) break;  // -M: only dead items may go
+          if (!ClaimUnshared(item)) {
+            ++counters.lrutail_reflocked;
+            break;
+          }
           ++counters.evicted;
           counters.evicted_time = Age(item, now);
           if (item->exptime.load(std::memory_order_relaxed) != 0) {
@@ -278,8 +286,8 @@ int Store::Impl::PullSegmentTail(int cls, LruSegment segment,
           if (item->has_flag(kItemActive)) ++counters.evicted_active;
           CHECK(table_.Remove(item, hash)) << "linked item missing from table";
           list.do_Unlink(item);
-          item->clear_flag(kItemLinked);
-          *out = item;
+          do_DropLink(item);
+          *out = item;  // our claim passes to the caller
           return removed + 1;
         }
         if (item->has_flag(kItemActive) && segmented) {
@@ -465,11 +473,18 @@ Item* Store::Impl::PullTailFlat(int cls, size_t held_stripe) {
     }
     bool flushed;
     const bool fetched = item->has_flag(kItemFetched);
-    if (IsDead(*item, now, &flushed)) {
+    const bool dead = IsDead(*item, now, &flushed);
+    const bool spare = !dead && item->has_flag(kItemActive) &&
+                       second_chances < kMaxSecondChances;
+    if ((dead || (!spare && options_.evict)) && !ClaimUnshared(item)) {
+      item = prev;
+      continue;
+    }
+    if (dead) {
       ++counters.reclaimed;
       if (!fetched) ++counters.expired_unfetched;
-    } else if (item->has_flag(kItemActive) &&
-               second_chances++ < kMaxSecondChances) {
+    } else if (spare) {
+      ++second_chances;
       item->clear_flag(kItemActive);
       list.do_MoveToHead(item);
       item = prev;
@@ -487,9 +502,8 @@ Item* Store::Impl::PullTailFlat(int cls, size_t held_stripe) {
     }
     CHECK(table_.Remove(item, hash)) << "linked item missing from the table";
     list.do_Unlink(item);
-    item->clear_flag(kItemLinked);
-    // The link's reference passes to the caller.
-    return item;
+    do_DropLink(item);
+    return item;  // our claim passes to the caller
   }
   ++counters.outofmemory;
   return nullptr;

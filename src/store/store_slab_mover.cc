@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstring>
 #include <mutex>
+#include <unordered_set>
 
 #include "base/hash.h"
 #include "store/chunked_item.h"
@@ -101,42 +102,114 @@ Store::ReassignResult Store::Impl::SlabsReassign(int src, int dst) {
   return Store::ReassignResult::kOk;
 }
 
-bool Store::Impl::UsesMovingPage(const Item& item) const {
-  if (InMovingPage(&item)) return true;
-  if (!item.has_flag(kItemChunked)) return false;
-  for (const ValueChunk* c = LoadChunkedValue(item).first; c != nullptr;
+namespace {
+
+// Whether `owner`, a linked item, holds `chunk` in its chain.
+bool ChainHolds(const Item& owner, const ValueChunk* chunk) {
+  if (!owner.has_flag(kItemChunked)) return false;
+  for (const ValueChunk* c = LoadChunkedValue(owner).first; c != nullptr;
        c = c->next) {
-    if (InMovingPage(c)) return true;
+    if (c == chunk) return true;
   }
   return false;
 }
 
-void Store::Impl::do_PinPageItems(int cls, std::vector<PinnedItem>* out,
-                                  int* busy) {
-  for (int s = 0; s < kNumLruSegments; ++s) {
-    LruList& list = lru(cls, static_cast<LruSegment>(s));
-    std::lock_guard<std::mutex> lru_lock(list.mutex());
-    // A linked item's chunks cannot be freed while we hold its LRU lock.
-    for (Item* item = list.do_Tail(); item != nullptr;
-         item = list.do_Prev(item)) {
-      if (!UsesMovingPage(*item)) continue;
-      const uint32_t hash = HashKey(item->key());
-      std::mutex& item_mu = locks_.ForHash(hash);
-      // LRU -> item is against the lock order: try_lock, as tail walks do.
-      if (!item_mu.try_lock()) {
-        ++*busy;
+}  // namespace
+
+void Store::Impl::do_PinPageItems(std::vector<PinnedItem>* out, int* busy) {
+  std::vector<char*> used;
+  slabs_.MovingPageUsedChunks(&used);
+  std::unordered_set<const Item*> seen;
+  for (char* p : used) {
+    Item* const item = reinterpret_cast<Item*>(p);
+    if (item->flags.load(std::memory_order_acquire) & kChunkIsValue) {
+      // Published with its owner and hash; they stay readable until the
+      // chunk is freed, and a freed chunk of this page is never reused.
+      const auto* chunk = reinterpret_cast<const ValueChunk*>(p);
+      const uint32_t hash = chunk->owner_hash;
+      Item* const owner = arena_.ToItem(chunk->owner);
+      std::lock_guard<std::mutex> lock(locks_.ForHash(hash));
+      if (!table_.Contains(owner, hash) || !ChainHolds(*owner, chunk)) {
+        ++*busy;  // its item is being made, or unlinked and still read
         continue;
       }
-      std::lock_guard<std::mutex> item_lock(item_mu, std::adopt_lock);
-      if (item->refcount.load(std::memory_order_acquire) != 1) {
+      if (!seen.insert(owner).second) continue;
+      owner->refcount.fetch_add(1, std::memory_order_relaxed);
+      out->push_back(PinnedItem{owner, hash});
+      continue;
+    }
+    if (seen.count(item) != 0) continue;  // pinned through its value chunk
+    // Without the item lock (we do not know the key yet): a pin taken only
+    // when the item has no other reference, as a claim is, so nobody can
+    // reuse its memory while we read the key.
+    if (!ClaimUnshared(item)) {
+      // 0: free meanwhile, or being made; more: read or claimed.
+      if (item->refcount.load(std::memory_order_relaxed) > 1) {
         reassign_busy_items_.fetch_add(1, std::memory_order_relaxed);
-        ++*busy;
+      }
+      ++*busy;
+      continue;
+    }
+    if (!item->linked_acquire()) {
+      Release(item);  // being made, or unlinked: its holder frees it
+      ++*busy;
+      continue;
+    }
+    seen.insert(item);
+    out->push_back(PinnedItem{item, HashKey(item->key())});
+  }
+}
+
+void Store::Impl::do_BusyDeletePage() {
+  // Rare: only after kBusyDeleteLoops steps without progress. Readers hold
+  // these items, so no pin-by-claim can read their keys; the key of a
+  // linked item is read under the lock of the LRU list it is in instead
+  // (reusing the memory needs an unlink from that list first).
+  std::vector<char*> used;
+  slabs_.MovingPageUsedChunks(&used);
+  for (char* p : used) {
+    Item* item = reinterpret_cast<Item*>(p);
+    const uint8_t f = item->flags.load(std::memory_order_acquire);
+    uint32_t hash;
+    if (f & kChunkIsValue) {
+      const auto* chunk = reinterpret_cast<const ValueChunk*>(p);
+      hash = chunk->owner_hash;
+      item = arena_.ToItem(chunk->owner);
+      std::lock_guard<std::mutex> lock(locks_.ForHash(hash));
+      if (table_.Contains(item, hash) && ChainHolds(*item, chunk)) {
+        do_BusyDelete(item, hash);
+      }
+      continue;
+    }
+    if ((f & kItemLinked) == 0 ||
+        item->refcount.load(std::memory_order_relaxed) < 2) {
+      continue;  // not held: ordinary steps deal with it
+    }
+    // An item of this page is of the page's class, or a chained item's
+    // header (linked in the largest class); a flag tells which.
+    const int cls = (f & kItemChunked) ? slabs_.num_classes() : move_src_;
+    const auto segment =
+        static_cast<LruSegment>((f & kItemLruMask) >> kItemLruShift);
+    {
+      LruList& list = lru(cls, segment);
+      std::lock_guard<std::mutex> lru_lock(list.mutex());
+      const uint8_t now = item->flags.load(std::memory_order_acquire);
+      if ((now & kItemLinked) == 0 || ((now ^ f) & kItemLruMask) != 0) {
         continue;
       }
-      item->refcount.fetch_add(1, std::memory_order_relaxed);
-      out->push_back(PinnedItem{item, hash});
+      hash = HashKey(item->key());
+    }
+    std::lock_guard<std::mutex> lock(locks_.ForHash(hash));
+    if (item->has_flag(kItemLinked) && table_.Contains(item, hash)) {
+      do_BusyDelete(item, hash);
     }
   }
+}
+
+void Store::Impl::do_BusyDelete(Item* item, uint32_t hash) {
+  if (item->refcount.load(std::memory_order_acquire) < 2) return;
+  do_Unlink(item, hash);  // never the last reference: a reader holds one
+  reassign_busy_deletes_.fetch_add(1, std::memory_order_relaxed);
 }
 
 bool Store::Impl::do_RescueItem(Item* item, uint32_t hash) {
@@ -186,6 +259,11 @@ bool Store::Impl::do_RescueItem(Item* item, uint32_t hash) {
   }
   if (chunked) {
     // The chain now belongs to `fresh`: the old header frees only itself.
+    const ItemId owner = arena_.ToId(fresh);
+    for (ValueChunk* c = LoadChunkedValue(*fresh).first; c != nullptr;
+         c = c->next) {
+      c->owner = owner;
+    }
     item->clear_flag(kItemChunked);
     item->slab_class = static_cast<uint8_t>(cls);
   }
@@ -198,12 +276,7 @@ bool Store::Impl::do_RescueItem(Item* item, uint32_t hash) {
 bool Store::Impl::do_EvacuateStep() {
   std::vector<PinnedItem> pinned;
   int busy = 0;
-  do_PinPageItems(move_src_, &pinned, &busy);
-  // Chained items live in the largest class's LRU; their chunks may be in
-  // any class.
-  if (move_src_ != slabs_.num_classes()) {
-    do_PinPageItems(slabs_.num_classes(), &pinned, &busy);
-  }
+  do_PinPageItems(&pinned, &busy);
   const RelTime now = clock_->Now();
   for (const PinnedItem& p : pinned) {
     Item* item = p.item;
@@ -226,41 +299,7 @@ bool Store::Impl::do_EvacuateStep() {
   }
   if (slabs_.MovingPageEmpty()) return false;
   ++move_busy_loops_;
-  if (move_busy_loops_ >= kBusyDeleteLoops) {
-    // Held for too long: unlink what readers hold, so that their last
-    // release frees the chunk (memcached's busy deletes).
-    for (int cls : {move_src_, slabs_.num_classes()}) {
-      for (int s = 0; s < kNumLruSegments; ++s) {
-        LruList& list = lru(cls, static_cast<LruSegment>(s));
-        std::unique_lock<std::mutex> lru_lock(list.mutex());
-        for (Item* item = list.do_Tail(); item != nullptr;) {
-          Item* const prev = list.do_Prev(item);
-          if (UsesMovingPage(*item) &&
-              item->refcount.load(std::memory_order_acquire) > 1) {
-            const uint32_t hash = HashKey(item->key());
-            std::mutex& item_mu = locks_.ForHash(hash);
-            if (item_mu.try_lock()) {
-              std::lock_guard<std::mutex> item_lock(item_mu, std::adopt_lock);
-              CHECK(table_.Remove(item, hash)) << "linked item not in table";
-              list.do_Unlink(item);
-              item->clear_flag(kItemLinked);
-              reassign_busy_deletes_.fetch_add(1, std::memory_order_relaxed);
-              // Never the last reference: a reader holds one.
-              const uint16_t before =
-                  item->refcount.fetch_sub(1, std::memory_order_acq_rel);
-              if (before == 1) {
-                lru_lock.unlock();
-                FreeItemMemory(item);
-                lru_lock.lock();
-                break;  // the list may have changed; next step rewalks
-              }
-            }
-          }
-          item = prev;
-        }
-      }
-    }
-  }
+  if (move_busy_loops_ >= kBusyDeleteLoops) do_BusyDeletePage();
   return true;
 }
 

@@ -5,7 +5,6 @@
 #include <charconv>
 #include <cstring>
 #include <mutex>
-#include <new>
 
 #include "base/hash.h"
 #include "store/arith.h"
@@ -40,12 +39,14 @@ Item* Store::Impl::NewItem(std::string_view key, uint32_t client_flags,
   const int cls = slabs_.ClassFor(
       chunked ? HeaderChunkBytes(options_.use_cas, key.size()) : total);
   DCHECK_NE(cls, 0);
-  void* chunk = AllocChunk(cls, held_stripe);
+  void* chunk = AllocChunk(cls, held_stripe, /*for_item=*/true);
   if (chunk == nullptr) {
     *result = AllocResult::kNoMemory;
     return nullptr;
   }
-  Item* item = new (chunk) Item;
+  // AllocChunk gave it our reference; the count is not written here, since
+  // the page mover may be holding a pin on a reused victim.
+  Item* item = static_cast<Item*>(chunk);
   item->h_next = kNullItemId;
   item->lru_prev = kNullItemId;
   item->lru_next = kNullItemId;
@@ -53,7 +54,6 @@ Item* Store::Impl::NewItem(std::string_view key, uint32_t client_flags,
   item->time.store(clock_->Now(), std::memory_order_relaxed);
   item->client_flags = client_flags;
   item->value_length = value_length;
-  item->refcount.store(1, std::memory_order_relaxed);
   item->flags.store((options_.use_cas ? kItemHasCas : 0) |
                         (chunked ? kItemChunked : 0),
                     std::memory_order_relaxed);
@@ -63,8 +63,12 @@ Item* Store::Impl::NewItem(std::string_view key, uint32_t client_flags,
   item->key_length = static_cast<uint8_t>(key.size());
   item->set_cas(0);
   std::memcpy(item->key_data(), key.data(), key.size());
-  if (chunked && !AttachChunks(item, value_length, cls, held_stripe)) {
-    slabs_.FreeChunk(item, cls);
+  if (chunked && !AttachChunks(item, HashKey(key), value_length, cls,
+                               held_stripe)) {
+    // Now an ordinary, empty item of its own chunk's class.
+    item->clear_flag(kItemChunked);
+    item->slab_class = static_cast<uint8_t>(cls);
+    Release(item);
     *result = AllocResult::kNoMemory;
     return nullptr;
   }
