@@ -7,7 +7,9 @@ use warnings;
 use Test::More;
 use MemcdTest;
 
-my $srv = MemcdTest->start();
+# Reads must be the only thing that reclaims expired items here (get_expired
+# counts what they find): no LRU maintainer, no crawler.
+my $srv = MemcdTest->start(args => '-o no_lru_maintainer,no_lru_crawler');
 my $sock = $srv->sock;
 my $thirty_days = 60 * 60 * 24 * 30;
 

@@ -74,6 +74,31 @@ is($items->{'items:1:number_hot'} + $items->{'items:1:number_warm'} +
    $items->{'items:1:number_cold'}, 10, 'the segments add up');
 is($items->{'items:1:mem_requested'}, $st->{bytes}, 'mem_requested is bytes');
 
+# hits_to_*: get and gets hits by the segment the item was in; gat, touch
+# and misses are not counted (as memcached). The item may change segment
+# meanwhile, so the four add up to the hits. (A class of its own would take
+# a page that the flood below needs.)
+mem_cmd_is($sock, "set hitme 0 0 5\r\nhello\r\n", "STORED\r\n");
+my $hits_sum = sub {
+  my $it = stats($sock, 'items');
+  my $sum = 0;
+  for my $seg (qw(hot warm cold temp)) {
+    ok(defined $it->{"items:1:hits_to_$seg"}, "stats items has hits_to_$seg");
+    $sum += $it->{"items:1:hits_to_$seg"} // 0;
+  }
+  return $sum;
+};
+my $hits_before = $hits_sum->();
+mem_get_is($sock, 'hitme', 'hello');
+send_cmd($sock, "gets hitme nothere\r\n");
+like(read_reply($sock), qr/^VALUE hitme 0 5 \d+\r\nhello\r\nEND\r\n\z/, 'gets hit');
+send_cmd($sock, "gat 0 hitme\r\n");
+like(read_reply($sock), qr/^VALUE hitme /, 'gat hit');
+mem_cmd_is($sock, "touch hitme 0\r\n", "TOUCHED\r\n");
+is($hits_sum->() - $hits_before, 2, 'get and gets count, gat and touch do not');
+mem_cmd_is($sock, "stats reset\r\n", "RESET\r\n");
+is($hits_sum->(), 0, 'stats reset zeroes them');
+
 mem_cmd_is($sock, "lru temp_ttl 61\r\n", "OK\r\n");
 $items = stats($sock, 'items');
 is($items->{'items:1:number_temp'}, 0, 'number_temp with the temp LRU on');

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <string>
 
 #include "net/worker.h"
 #include "proto/text_parser.h"
@@ -28,6 +29,13 @@ constexpr int kDirectReadPieces = 16;
 // A get line may exceed kMaxCommandLine, but not this (bounds a connection's
 // input buffer; 4 MiB is some 16,000 keys of 250 bytes).
 constexpr size_t kMaxGetLine = 4 * 1024 * 1024;
+// A metadump is asked for batches of about kDumpBatch bytes while less than
+// kDumpFill is queued (only once the previous fill has been sent), and at
+// most kDumpBatchesPerEvent times (~1 MiB) per event before other
+// connections get a turn.
+constexpr size_t kDumpBatch = 64 * 1024;
+constexpr size_t kDumpFill = 256 * 1024;
+constexpr int kDumpBatchesPerEvent = 16;
 
 std::string_view FirstLine(std::string_view s) {
   size_t nl = s.find('\n');
@@ -69,6 +77,7 @@ void Session::OnEvent(int /*fd*/, short what, void* arg) {
 }
 
 void Session::HandleEvent(short what) {
+  dump_batches_left_ = kDumpBatchesPerEvent;
   if (what & EV_WRITE) {
     FlushOutput();
     return;
@@ -110,7 +119,8 @@ void Session::ProcessInput() {
   const int limit = owner_->ctx()->options->reqs_per_event;
   TextHandler* handler = owner_->handler();
   int handled = 0;
-  while (state_ != State::kClosing) {
+  // A streaming dump holds back later requests: their replies follow "END".
+  while (state_ != State::kClosing && dump_ == nullptr) {
     if (state_ == State::kValue) {
       if (!ConsumeValue()) break;
       continue;
@@ -145,7 +155,7 @@ void Session::ProcessInput() {
       if (r.close) state_ = State::kClosing;
       continue;
     }
-    TextHandler::Next next = handler->Handle(req, &output_, &pending_);
+    TextHandler::Next next = handler->Handle(req, &output_, &pending_, &dump_);
     input_.Consume(r.consumed);  // req's views stay valid until here
     switch (next) {
       case TextHandler::Next::kCommand:
@@ -160,6 +170,10 @@ void Session::ProcessInput() {
         break;
       case TextHandler::Next::kClose:
         state_ = State::kClosing;
+        break;
+      case TextHandler::Next::kStreamDump:
+        // A small dump ends here; a big one goes on in FlushOutput().
+        ProduceDump();
         break;
     }
   }
@@ -191,41 +205,73 @@ bool Session::ConsumeSwallow() {
 }
 
 void Session::FlushOutput() {
-  if (!output_.empty()) {
-    VLOG(2) << "conn " << fd_ << " > " << output_.pending_bytes() << " bytes";
-    size_t written = 0;
-    ResponseBuffer::FlushResult r = output_.Flush(fd_, &written);
-    owner_->stats()->bytes_written.Add(written);
-    if (r == ResponseBuffer::FlushResult::kError) {
-      VLOG(1) << "conn " << fd_ << " write error: " << strerror(errno);
-      closed_ = true;
-      return;
-    }
-    if (r == ResponseBuffer::FlushResult::kBlocked) {
-      if (!waiting_to_write_) {
-        // Back-pressure: read nothing more until the client takes its replies.
-        event_del(read_event_);
-        event_add(write_event_, nullptr);
-        waiting_to_write_ = true;
+  bool dump_ended = false;
+  while (true) {
+    if (!output_.empty()) {
+      VLOG(2) << "conn " << fd_ << " > " << output_.pending_bytes() << " bytes";
+      size_t written = 0;
+      ResponseBuffer::FlushResult r = output_.Flush(fd_, &written);
+      owner_->stats()->bytes_written.Add(written);
+      if (r == ResponseBuffer::FlushResult::kError) {
+        VLOG(1) << "conn " << fd_ << " write error: " << strerror(errno);
+        closed_ = true;
+        return;
       }
+      if (r == ResponseBuffer::FlushResult::kBlocked) {
+        // Back-pressure: read nothing more until the client takes its replies.
+        WaitForWritable();
+        return;
+      }
+      output_.Clear();
+    }
+    if (dump_ == nullptr) break;
+    if (dump_batches_left_ <= 0) {
+      // The socket is writable, so the write event brings the dump back on
+      // the loop's next poll, after the other ready connections.
+      WaitForWritable();
       return;
     }
-    output_.Clear();
+    dump_ended = ProduceDump();
   }
   if (state_ == State::kClosing) {
     closed_ = true;
     return;
   }
-  if (waiting_to_write_) {
-    waiting_to_write_ = false;
-    event_del(write_event_);
-    event_add(read_event_, nullptr);
+  if (waiting_to_write_ || dump_ended) {
+    if (waiting_to_write_) {
+      waiting_to_write_ = false;
+      event_del(write_event_);
+      event_add(read_event_, nullptr);
+    }
     if (!input_.empty()) {
       yielded_ = true;  // requests already buffered: run them without a read
       event_active(read_event_, EV_READ, 0);
     }
   }
   input_.ReleaseIfEmpty();
+}
+
+void Session::WaitForWritable() {
+  if (waiting_to_write_) return;
+  event_del(read_event_);
+  event_add(write_event_, nullptr);
+  waiting_to_write_ = true;
+}
+
+bool Session::ProduceDump() {
+  std::string batch;
+  while (output_.pending_bytes() < kDumpFill && dump_batches_left_ > 0) {
+    dump_batches_left_--;
+    batch.clear();
+    const bool more = dump_->Next(&batch, kDumpBatch);
+    output_.Append(batch);
+    if (!more) {
+      output_.Append("END\r\n");
+      dump_.reset();  // releases its item pin now, not at close
+      return true;
+    }
+  }
+  return false;
 }
 
 WorkerSessions::WorkerSessions(ServerContext* ctx, Worker* worker)

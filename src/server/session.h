@@ -2,6 +2,10 @@
 // pipelined request through the parser and the handler (at most -R per
 // event before yielding), and writes the replies with gathered writes. While
 // replies are blocked on a slow reader it stops reading (back-pressure).
+// A metadump is streamed: batches are produced only into an empty output
+// buffer, a bounded amount per event, so a dump of any size completes while
+// the connection holds a few hundred KiB and the worker's other connections
+// keep their turns; requests pipelined after it wait until its "END".
 #ifndef MEMCD_SERVER_SESSION_H_
 #define MEMCD_SERVER_SESSION_H_
 
@@ -14,6 +18,7 @@
 #include "server/server_context.h"
 #include "server/text_handler.h"
 #include "stats/thread_stats.h"
+#include "store/lru_crawler.h"
 
 struct event;
 struct event_base;
@@ -44,8 +49,15 @@ class Session {
   // Consumes data-block bytes; false when more input is needed.
   bool ConsumeValue();
   bool ConsumeSwallow();
-  // Writes pending output, switching between reading and waiting to write.
+  // Writes pending output (and the metadump, if one streams), switching
+  // between reading and waiting to write.
   void FlushOutput();
+  // Stops reading until the socket is writable.
+  void WaitForWritable();
+  // Appends metadump batches while the output holds under a bound and this
+  // event's budget lasts; at the dump's end appends "END" and drops the
+  // producer. True when the dump is over.
+  bool ProduceDump();
 
   WorkerSessions* owner_;
   const int fd_;
@@ -60,6 +72,10 @@ class Session {
   PendingStore pending_;
   ValueWriter value_;            // kValue: fills pending_.item's value
   uint64_t swallow_left_ = 0;    // kSwallow: bytes still to discard
+  // A metadump being streamed (holds an item pin; dropped on close). While
+  // set, no further request is processed.
+  std::unique_ptr<LruMetadump> dump_;
+  int dump_batches_left_ = 0;    // this event's budget of dump batches
 };
 
 // A worker's sessions and what they share: the handler and its counters.

@@ -4,6 +4,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <mutex>
 #include <vector>
 
 #include "server/stats_settings.h"
@@ -169,6 +170,11 @@ void WriteSlabs(const ServerContext& ctx, StatsWriter* w) {
 void WriteItems(const ServerContext& ctx, StatsWriter* w) {
   std::vector<SlabClassStats> classes;
   ctx.store->GetSlabStats(&classes);
+  ThreadStatsTotals threads = SumThreads(ctx);
+  {
+    std::lock_guard<std::mutex> lock(ctx.baseline->mu);
+    threads.Subtract(ctx.baseline->threads);
+  }
   // memcached's names and order; the segment lines only with the maintainer
   // (number_temp only while the TEMP LRU is on).
   const bool maintainer = ctx.options->store.lru_maintainer_thread;
@@ -205,6 +211,12 @@ void WriteItems(const ServerContext& ctx, StatsWriter* w) {
       w->Add(p + "moves_to_warm", c.moves_to_warm);
       w->Add(p + "moves_within_lru", c.moves_within_lru);
       w->Add(p + "direct_reclaims", c.direct_reclaims);
+      // ItemRef::lru_slot()'s order: HOT, WARM, COLD, TEMP.
+      const uint64_t* hits = &threads.lru_hits[c.id * 4];
+      w->Add(p + "hits_to_hot", hits[0]);
+      w->Add(p + "hits_to_warm", hits[1]);
+      w->Add(p + "hits_to_cold", hits[2]);
+      w->Add(p + "hits_to_temp", hits[3]);
     }
   }
 }

@@ -34,21 +34,6 @@ StoreMode ModeOf(TextCommand c) {
   }
 }
 
-// A metadump is generated into the reply at once, up to this many bytes
-// (some 800,000 items); past it the dump is cut short before "END".
-constexpr size_t kMetadumpMaxBytes = 64u << 20;
-
-void WriteMetadump(LruMetadump* dump, ResponseBuffer* out) {
-  std::string batch;
-  size_t total = 0;
-  while (total < kMetadumpMaxBytes && dump->Next(&batch, 64 * 1024)) {
-    out->Append(batch);
-    total += batch.size();
-    batch.clear();
-  }
-  out->Append("END\r\n");
-}
-
 }  // namespace
 
 void TextHandler::Reply(const TextRequest& req, ResponseBuffer* out,
@@ -57,7 +42,8 @@ void TextHandler::Reply(const TextRequest& req, ResponseBuffer* out,
 }
 
 TextHandler::Next TextHandler::Handle(const TextRequest& req, ResponseBuffer* out,
-                                      PendingStore* pending) {
+                                      PendingStore* pending,
+                                      std::unique_ptr<LruMetadump>* dump) {
   Store* store = ctx_->store;
   switch (req.command) {
     case TextCommand::kGet:
@@ -148,14 +134,11 @@ TextHandler::Next TextHandler::Handle(const TextRequest& req, ResponseBuffer* ou
     }
 
     case TextCommand::kLruCrawler: {
-      std::unique_ptr<LruMetadump> dump;
+      dump->reset();
       const std::string reply = RunLruCrawlerCommand(
-          req.args, ctx_->options->dump_enabled, store, &dump);
-      if (dump != nullptr) {
-        WriteMetadump(dump.get(), out);
-      } else {
-        out->AppendLine(reply);
-      }
+          req.args, ctx_->options->dump_enabled, store, dump);
+      if (*dump != nullptr) return Next::kStreamDump;
+      out->AppendLine(reply);
       return Next::kCommand;
     }
 
@@ -202,6 +185,7 @@ void TextHandler::Get(const TextRequest& req, ResponseBuffer* out) {
       stats_->touch_hits.Add();
     } else {
       stats_->get_hits.Add();
+      stats_->lru_hits[item.lru_slot()].Add();
     }
     // "VALUE <key> <flags> <bytes>[ <cas>]\r\n"
     char* start = out->Reserve(6 + key.size() + 3 * 21 + 4);

@@ -5,11 +5,13 @@
 #define MEMCD_SERVER_TEXT_HANDLER_H_
 
 #include <cstdint>
+#include <memory>
 
 #include "proto/text_parser.h"
 #include "server/response_buffer.h"
 #include "server/server_context.h"
 #include "stats/thread_stats.h"
+#include "store/lru_crawler.h"
 #include "store/store.h"
 
 namespace memcd {
@@ -33,10 +35,14 @@ class TextHandler {
     kReadValue,  // read pending->value_length + 2 bytes into pending->item
     kSwallow,    // discard pending->value_length + 2 bytes
     kClose,      // send what is queued, then close
+    kStreamDump, // send *dump's lines, then "END\r\n", before the next reply
   };
 
-  // Executes `req` (or, for storage commands, prepares *pending).
-  Next Handle(const TextRequest& req, ResponseBuffer* out, PendingStore* pending);
+  // Executes `req` (or, for storage commands, prepares *pending). A metadump
+  // writes nothing: its producer goes to *dump, for the session to stream at
+  // the pace the client reads.
+  Next Handle(const TextRequest& req, ResponseBuffer* out, PendingStore* pending,
+              std::unique_ptr<LruMetadump>* dump);
   // Answers a request the parser refused (`req` holds what was parsed).
   void RejectRequest(const TextRequest& req, const ParseResult& result, ResponseBuffer* out);
   // The data block of a pending storage command has arrived; `terminated`

@@ -35,11 +35,17 @@ namespace memcd {
   X(bytes_written, "bytes_written")       \
   X(conn_yields, "conn_yields")
 
+// get/gets hits per slab class and LRU segment, memcached's hits_to_hot,
+// _warm, _cold and _temp in "stats items": index class * 4 + segment
+// (store/lru.h's order), for class ids below 64.
+constexpr int kLruHitSlots = 64 * 4;
+
 // Owned and written by one worker thread; read by any.
 struct ThreadStats {
 #define MEMCD_DECLARE_COUNTER(field, name) Counter field;
   MEMCD_THREAD_COUNTERS(MEMCD_DECLARE_COUNTER)
 #undef MEMCD_DECLARE_COUNTER
+  Counter lru_hits[kLruHitSlots];
 };
 
 // A plain sum of ThreadStats.
@@ -47,6 +53,7 @@ struct ThreadStatsTotals {
 #define MEMCD_DECLARE_TOTAL(field, name) uint64_t field = 0;
   MEMCD_THREAD_COUNTERS(MEMCD_DECLARE_TOTAL)
 #undef MEMCD_DECLARE_TOTAL
+  uint64_t lru_hits[kLruHitSlots] = {};
 
   void Add(const ThreadStats& s);
   // Subtracts a baseline taken earlier (for "stats reset").

@@ -7,6 +7,7 @@
 
 #include "store/chunked_item.h"
 #include "store/item.h"
+#include "store/lru.h"
 #include "store/store.h"
 
 namespace memcd {
@@ -46,6 +47,15 @@ uint32_t ItemRef::client_flags() const {
 uint64_t ItemRef::cas() const {
   DCHECK(item_ != nullptr);
   return item_->cas();
+}
+
+static_assert(kNumLruSegments == 4 && kHotLru == 0 && kWarmLru == 1 &&
+                  kColdLru == 2 && kTempLru == 3,
+              "lru_slot()'s documented order (stats items' hits_to_*)");
+
+int ItemRef::lru_slot() const {
+  DCHECK(item_ != nullptr);
+  return item_->slab_class * kNumLruSegments + SegmentOf(*item_);
 }
 
 RelTime ItemRef::exptime() const {

@@ -46,6 +46,10 @@ class ItemRef {
   uint32_t client_flags() const;
   uint64_t cas() const;         // 0 with -C
   RelTime exptime() const;      // 0 = never
+  // The LRU list the item is in, as slab class * 4 + segment (HOT, WARM,
+  // COLD, TEMP), for memcached's hits_to_* counters. Read without the item
+  // lock: the segment may just be changing.
+  int lru_slot() const;
   // A copy of the whole value (tests and diagnostics; the server never
   // copies values).
   std::string CopyValue() const;
