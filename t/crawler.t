@@ -1,6 +1,7 @@
 #!/usr/bin/perl
 # The LRU crawler: "lru_crawler" replies as memcached 1.6.18 gives them, a
-# crawl reclaiming expired items without any read, metadump lines, and -X.
+# crawl reclaiming expired items without any read, automatic crawls doing
+# the same unasked, metadump lines, and -X.
 use strict;
 use warnings;
 use Test::More;
@@ -57,15 +58,10 @@ for my $i (1 .. 5) {
 my $before = stats($sock);
 is($before->{curr_items}, 25, 'all items stored');
 advance_time($srv, 10);
-my $ok = 0;
-for (1 .. 100) {  # BUSY while another (auto) crawl runs: retry, bounded
-  send_cmd($sock, "lru_crawler crawl all\r\n");
-  my $r = read_line($sock);
-  if ($r eq "OK\r\n") { $ok = 1; last }
-  last unless $r eq "BUSY currently processing crawler request\r\n";
-  sleep(0.05);
-}
-ok($ok, 'lru_crawler crawl all: OK');
+# An automatic crawl may be under way (and reclaim some items first): the
+# request stops it instead of answering BUSY (memcached would say BUSY).
+mem_cmd_is($sock, "lru_crawler crawl all\r\n", "OK\r\n",
+           'lru_crawler crawl all: OK');
 my $deadline = time() + 5;
 my $st;
 while (1) {
@@ -115,6 +111,61 @@ while (defined(my $line = read_line($sock))) {
 is($n, 6, 'metadump hash lists every item');
 
 $srv->stop;
+
+# Automatic crawls: with no command and no read, expired items go within a
+# few seconds once the clock has passed their TTL and the class is due (a
+# class empty at the crawler's first check is looked at 65 s later).
+# memcached crawls on its own only from its LRU maintainer (which reclaims
+# expired tails itself): memcd only.
+my $auto = MemcdTest->start(args => '-m 8 -o no_lru_maintainer');
+my $as = $auto->sock;
+SKIP: {
+  skip 'memcached autocrawls from its LRU maintainer', 7
+    unless is_memcd();
+  my $stored = 0;
+  for my $i (1 .. 20) {
+    send_cmd($as, "set auto$i 0 3 2\r\nxx\r\n");
+    $stored++ if read_line($as) eq "STORED\r\n";
+  }
+  for my $i (1 .. 5) {
+    send_cmd($as, "set keep$i 0 0 2\r\nyy\r\n");
+    $stored++ if read_line($as) eq "STORED\r\n";
+  }
+  my $start = stats($as);
+  is($start->{curr_items} . "/$stored", '25/25', 'autocrawl: 25 items stored');
+  advance_time($auto, 70);
+  my $deadline = time() + 10;
+  my $st;
+  while (1) {
+    $st = stats($as);
+    last if ($st->{curr_items} == 5 && $st->{crawler_reclaimed} >= 20)
+         || time() > $deadline;
+    sleep(0.1);
+  }
+  is($st->{curr_items}, 5, 'autocrawl: the expired items are gone');
+  cmp_ok($st->{crawler_reclaimed} - $start->{crawler_reclaimed}, '>=', 20,
+         'autocrawl: crawler_reclaimed grew by 20');
+  cmp_ok($st->{lru_crawler_starts}, '>=', 1, 'autocrawl: lru_crawler_starts');
+  is($st->{get_expired}, 0, 'autocrawl: no read saw an expired item');
+  mem_cmd_is($as, "get keep1\r\n", "VALUE keep1 0 2\r\nyy\r\nEND\r\n");
+}
+# "stats settings" follows the lru_crawler commands (memcached's disable
+# takes effect when its thread has stopped: poll).
+mem_cmd_is($as, "lru_crawler sleep 20\r\n", "OK\r\n");
+mem_cmd_is($as, "lru_crawler tocrawl 9\r\n", "OK\r\n");
+mem_cmd_is($as, "lru_crawler disable\r\n", "OK\r\n");
+my $set;
+my $until = time() + 5;
+do {
+  $set = stats($as, 'settings');
+} while ($set->{lru_crawler} ne 'no' && time() < $until && sleep(0.05));
+is($set->{lru_crawler}, 'no', 'stats settings: lru_crawler no');
+is($set->{lru_crawler_sleep}, 20, 'stats settings: lru_crawler_sleep');
+is($set->{lru_crawler_tocrawl}, 9, 'stats settings: lru_crawler_tocrawl');
+mem_cmd_is($as, "lru_crawler enable\r\n", "OK\r\n");
+is(stats($as, 'settings')->{lru_crawler}, 'yes',
+   'stats settings: lru_crawler yes');
+$auto->stop;
 
 # -X refuses metadump; no_lru_crawler starts with the crawler off.
 my $x = MemcdTest->start(args => '-X');

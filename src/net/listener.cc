@@ -8,6 +8,8 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -42,7 +44,7 @@ bool ParseListenAddress(const std::string& spec, int default_port,
     port = host.substr(colon + 1);
     host = host.substr(0, colon);
   }
-  out->host = host;
+  out->host = host == "*" ? std::string() : host;
   out->port = default_port;
   if (!port.empty()) {
     uint32_t p;
@@ -68,17 +70,26 @@ bool Listener::Open(const std::vector<ListenAddress>& addresses, int backlog,
       return false;
     }
   }
-  retry_timer_ = evtimer_new(base_, &Listener::OnRetry, this);
+  return EnsureRetryTimer(error);
+}
+
+bool Listener::EnsureRetryTimer(std::string* error) {
+  if (retry_timer_ == nullptr) {
+    retry_timer_ = evtimer_new(base_, &Listener::OnRetry, this);
+  }
+  if (retry_timer_ == nullptr) *error = "cannot create the accept retry timer";
   return retry_timer_ != nullptr;
 }
 
-bool Listener::Bind(const ListenAddress& address, int backlog,
-                    std::string* error) {
+bool BindEach(const ListenAddress& address, int socktype, bool reuse_addr,
+              const char* what,
+              const std::function<bool(int fd, std::string* error)>& use,
+              std::string* error) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_socktype = socktype;
   hints.ai_flags = AI_PASSIVE | AI_ADDRCONFIG;
-  std::string port = std::to_string(address.port);
+  const std::string port = std::to_string(address.port);
   addrinfo* result = nullptr;
   const char* host = address.host.empty() ? nullptr : address.host.c_str();
   int rc = getaddrinfo(host, port.c_str(), &hints, &result);
@@ -97,7 +108,7 @@ bool Listener::Bind(const ListenAddress& address, int backlog,
       continue;
     }
     int on = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+    if (reuse_addr) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
     if (ai->ai_family == AF_INET6) {
       // Keep v4 on its own socket, as memcached does.
       setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
@@ -112,21 +123,12 @@ bool Listener::Bind(const ListenAddress& address, int backlog,
       }
       continue;
     }
-    evconnlistener* l = evconnlistener_new(
-        base_, &Listener::OnAccept, this,
-        LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, backlog, fd);
-    if (l == nullptr) {
-      last_error = std::string("listen: ") + strerror(errno);
-      close(fd);
-      continue;
-    }
-    evconnlistener_set_error_cb(l, &Listener::OnError);
-    listeners_.push_back(l);
+    if (!use(fd, &last_error)) continue;
     bound++;
   }
   freeaddrinfo(result);
   if (bound == 0 || in_use) {
-    *error = "failed to listen on " +
+    *error = std::string("failed to listen on ") + what +
              (address.host.empty() ? std::string("*") : address.host) + ":" +
              port + ": " + last_error;
     return false;
@@ -134,9 +136,80 @@ bool Listener::Bind(const ListenAddress& address, int backlog,
   return true;
 }
 
+bool Listener::Bind(const ListenAddress& address, int backlog,
+                    std::string* error) {
+  return BindEach(
+      address, SOCK_STREAM, /*reuse_addr=*/true, "",
+      [&](int fd, std::string* e) { return Listen(fd, backlog, e); }, error);
+}
+
+// Takes ownership of the bound `fd`, closing it on failure.
+bool Listener::Listen(int fd, int backlog, std::string* error) {
+  evconnlistener* l = evconnlistener_new(
+      base_, &Listener::OnAccept, this,
+      LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, backlog, fd);
+  if (l == nullptr) {
+    *error = std::string("listen: ") + strerror(errno);
+    close(fd);
+    return false;
+  }
+  evconnlistener_set_error_cb(l, &Listener::OnError);
+  listeners_.push_back(l);
+  return true;
+}
+
+bool Listener::OpenUnix(const std::string& path, int mask, int backlog,
+                        std::string* error) {
+  const std::string what = "failed to listen on UNIX socket " + path + ": ";
+  sockaddr_un addr{};
+  if (path.empty() || path.size() >= sizeof(addr.sun_path)) {
+    *error = what + "path empty or too long";
+    return false;
+  }
+  addr.sun_family = AF_UNIX;
+  memcpy(addr.sun_path, path.data(), path.size());
+  // Only a socket is fair game: memcached's lstat() check.
+  struct stat st;
+  if (lstat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) unlink(path.c_str());
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    *error = what + strerror(errno);
+    return false;
+  }
+  // bind() creates the file: the umask gives it the -a bits, as memcached.
+  const mode_t old_umask = umask(static_cast<mode_t>(~mask & 0777));
+  const int rc = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  const int bind_errno = errno;
+  umask(old_umask);
+  if (rc != 0) {
+    *error = what + strerror(bind_errno);
+    close(fd);
+    return false;
+  }
+  if (lstat(path.c_str(), &st) == 0) {
+    unix_path_ = path;
+    unix_dev_ = st.st_dev;
+    unix_ino_ = st.st_ino;
+  }
+  std::string listen_error;
+  if (!Listen(fd, backlog, &listen_error)) {
+    *error = what + listen_error;
+    return false;
+  }
+  return EnsureRetryTimer(error);
+}
+
 void Listener::Close() {
   for (evconnlistener* l : listeners_) evconnlistener_free(l);
   listeners_.clear();
+  if (!unix_path_.empty()) {
+    struct stat st;
+    if (lstat(unix_path_.c_str(), &st) == 0 && st.st_dev == unix_dev_ &&
+        st.st_ino == unix_ino_ && unlink(unix_path_.c_str()) != 0) {
+      LOG(WARNING) << "cannot remove " << unix_path_ << ": " << strerror(errno);
+    }
+    unix_path_.clear();
+  }
   if (retry_timer_ != nullptr) {
     event_free(retry_timer_);
     retry_timer_ = nullptr;
@@ -161,9 +234,11 @@ std::vector<int> Listener::BoundPorts() const {
 }
 
 void Listener::OnAccept(evconnlistener* /*listener*/, int fd,
-                        struct sockaddr* /*addr*/, int /*socklen*/, void* arg) {
-  int on = 1;
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+                        struct sockaddr* addr, int /*socklen*/, void* arg) {
+  if (addr == nullptr || addr->sa_family != AF_UNIX) {
+    int on = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+  }
   static_cast<Listener*>(arg)->on_accept_(fd);
 }
 

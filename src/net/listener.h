@@ -1,6 +1,9 @@
-// TCP listeners on the main thread's event base, one per bound address.
+// Stream listeners on the main thread's event base: TCP, one per bound
+// address, and memcached's unix socket (-s).
 #ifndef MEMCD_NET_LISTENER_H_
 #define MEMCD_NET_LISTENER_H_
+
+#include <sys/types.h>
 
 #include <functional>
 #include <string>
@@ -14,7 +17,7 @@ struct sockaddr;
 namespace memcd {
 
 // One entry of memcached's -l syntax: "host", "host:port", "[v6]:port" or a
-// bare IPv6 address. An empty host means every interface.
+// bare IPv6 address. An empty host (or "*") means every interface.
 struct ListenAddress {
   std::string host;
   int port = 0;
@@ -22,6 +25,19 @@ struct ListenAddress {
 // Parses one -l entry; `default_port` applies when it names none.
 bool ParseListenAddress(const std::string& spec, int default_port,
                         ListenAddress* out, std::string* error);
+
+// Creates and binds a socket of `socktype` (SOCK_STREAM or SOCK_DGRAM; made
+// non-blocking and close-on-exec) for every address `address` resolves to
+// (IPv4 and IPv6 for an empty host; IPv6 sockets are v6-only, as
+// memcached's), with SO_REUSEADDR when `reuse_addr`. Each bound socket goes
+// to `use`, which owns it from then on and returns false (with *error) when
+// it could not use it. False when nothing was bound, or when the port is in
+// use anywhere (fatal, as in memcached); `what` names the socket kind in
+// the error ("" for TCP, "UDP ").
+bool BindEach(const ListenAddress& address, int socktype, bool reuse_addr,
+              const char* what,
+              const std::function<bool(int fd, std::string* error)>& use,
+              std::string* error);
 
 class Listener {
  public:
@@ -36,7 +52,13 @@ class Listener {
   // Binds and listens on every address (IPv4 and IPv6 for an empty host).
   bool Open(const std::vector<ListenAddress>& addresses, int backlog,
             std::string* error);
-  // Closes every listening socket.
+  // Listens on a unix stream socket at `path` whose file gets the permission
+  // bits `mask` (-a). A socket file already there is removed first (a stale
+  // one from an earlier run; any other file makes this fail), and Close()
+  // removes ours again. REQUIRES: no other thread creates files meanwhile
+  // (the mode comes from the process-wide umask, as in memcached).
+  bool OpenUnix(const std::string& path, int mask, int backlog, std::string* error);
+  // Closes every listening socket (and removes the unix socket's file).
   void Close();
 
   // Local ports actually bound (useful with port 0).
@@ -44,6 +66,8 @@ class Listener {
 
  private:
   bool Bind(const ListenAddress& address, int backlog, std::string* error);
+  bool Listen(int fd, int backlog, std::string* error);
+  bool EnsureRetryTimer(std::string* error);
   static void OnAccept(evconnlistener* listener, int fd, struct sockaddr* addr,
                        int socklen, void* arg);
   static void OnError(evconnlistener* listener, void* arg);
@@ -53,6 +77,9 @@ class Listener {
   AcceptFn on_accept_;
   std::vector<evconnlistener*> listeners_;
   event* retry_timer_ = nullptr;  // re-enables accepting after EMFILE and the like
+  std::string unix_path_;         // our socket file, removed by Close()
+  dev_t unix_dev_ = 0;            // its identity: a file that replaced it stays
+  ino_t unix_ino_ = 0;
 };
 
 }  // namespace memcd

@@ -2,10 +2,13 @@
 #include <event2/event.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <string>
 #include <thread>
@@ -84,6 +87,8 @@ TEST(ListenAddressTest, ParsesMemcachedForms) {
       {"[::1]", "::1", 11211},
       {"::1", "::1", 11211},
       {"localhost", "localhost", 11211},
+      {"*", "", 11211},  // memcached's "any address"
+      {"*:5002", "", 5002},
   };
   for (const Case& c : cases) {
     ListenAddress a;
@@ -174,6 +179,114 @@ TEST(DispatchTest, OverLimitConnectionsGetTheRejectLine) {
   EXPECT_EQ(dispatcher.curr_conns(), 0u);
   close(a[1]);
   close(b[1]);
+}
+
+// Connects a client to the unix socket at `path`; -1 on failure.
+int ConnectUnix(const std::string& path) {
+  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un sa{};
+  sa.sun_family = AF_UNIX;
+  snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path.c_str());
+  if (connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+class UnixListenerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    base_ = event_base_new();
+    path_ = "/tmp/memcd-net-test-" + std::to_string(getpid()) + ".sock";
+    unlink(path_.c_str());
+  }
+  void TearDown() override {
+    unlink(path_.c_str());
+    event_base_free(base_);
+  }
+  // Runs the loop until an accepted fd arrives (bounded).
+  int AcceptOne() {
+    for (int i = 0; i < 5000 && accepted_ < 0; i++) {
+      event_base_loop(base_, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+      usleep(1000);
+    }
+    return accepted_;
+  }
+
+  event_base* base_ = nullptr;
+  std::string path_;
+  int accepted_ = -1;
+};
+
+TEST_F(UnixListenerTest, ServesWithTheMaskReplacesAStaleSocketAndRemovesItsFile) {
+  // A stale socket file from an earlier run: bound, then abandoned.
+  int stale = socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un sa{};
+  sa.sun_family = AF_UNIX;
+  snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path_.c_str());
+  ASSERT_EQ(bind(stale, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)), 0);
+  close(stale);
+
+  struct Case {
+    int mask;
+    mode_t mode;
+  } cases[] = {{0770, 0770}, {0700, 0700}, {0666, 0666}, {0, 0}};
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.mask);
+    accepted_ = -1;
+    Listener listener(base_, [this](int fd) { accepted_ = fd; });
+    std::string error;
+    ASSERT_TRUE(listener.Open({}, 16, &error)) << error;
+    ASSERT_TRUE(listener.OpenUnix(path_, c.mask, 16, &error)) << error;
+    EXPECT_TRUE(listener.BoundPorts().empty());
+    struct stat st;
+    ASSERT_EQ(lstat(path_.c_str(), &st), 0);
+    EXPECT_TRUE(S_ISSOCK(st.st_mode));
+    EXPECT_EQ(st.st_mode & 07777, c.mode);
+    if (c.mode & 0200) {  // connecting needs write permission
+      int client = ConnectUnix(path_);
+      ASSERT_GE(client, 0);
+      int fd = AcceptOne();
+      ASSERT_GE(fd, 0);
+      ASSERT_EQ(write(client, "x", 1), 1);
+      char b = 0;
+      for (int i = 0; i < 1000 && read(fd, &b, 1) != 1; i++) usleep(1000);
+      EXPECT_EQ(b, 'x');
+      close(fd);
+      close(client);
+    }
+    listener.Close();
+    EXPECT_NE(lstat(path_.c_str(), &st), 0) << "socket file left behind";
+  }
+}
+
+TEST_F(UnixListenerTest, LeavesOtherFilesAlone) {
+  FILE* f = fopen(path_.c_str(), "w");
+  ASSERT_NE(f, nullptr);
+  fclose(f);
+  Listener listener(base_, [](int fd) { close(fd); });
+  std::string error;
+  EXPECT_FALSE(listener.OpenUnix(path_, 0700, 16, &error));
+  EXPECT_EQ(error, "failed to listen on UNIX socket " + path_ + ": Address already in use");
+  listener.Close();
+  struct stat st;
+  ASSERT_EQ(lstat(path_.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISREG(st.st_mode));
+
+  // A file that replaced our socket while we served is not ours to remove.
+  unlink(path_.c_str());
+  ASSERT_TRUE(listener.OpenUnix(path_, 0700, 16, &error)) << error;
+  unlink(path_.c_str());
+  f = fopen(path_.c_str(), "w");
+  ASSERT_NE(f, nullptr);
+  fclose(f);
+  listener.Close();
+  EXPECT_EQ(lstat(path_.c_str(), &st), 0);
+
+  EXPECT_FALSE(listener.OpenUnix(std::string(200, 'p'), 0700, 16, &error));
+  EXPECT_EQ(error, "failed to listen on UNIX socket " + std::string(200, 'p') +
+                       ": path empty or too long");
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "proto/text_parser.h"
 
+#include <algorithm>
 #include <climits>
 
 #include "base/numbers.h"
@@ -362,6 +363,13 @@ bool KeyIterator::Next(std::string_view* key) {
   if (token.empty()) return false;
   *key = token;
   return true;
+}
+
+std::string_view RequestLineForLog(std::string_view buf) {
+  const size_t nl = buf.find('\n');
+  buf = buf.substr(0, nl == std::string_view::npos ? std::min<size_t>(buf.size(), 200) : nl);
+  if (!buf.empty() && buf.back() == '\r') buf.remove_suffix(1);
+  return buf;
 }
 
 }  // namespace memcd

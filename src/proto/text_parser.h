@@ -76,6 +76,10 @@ struct ParseResult {
 // too long" with `close` and every byte consumed; memcached closes silently.
 ParseResult ParseTextRequest(std::string_view buf, TextRequest* req);
 
+// The first line of `buf` without its line end (at most 200 bytes when
+// there is no "\n" yet), for logging a request.
+std::string_view RequestLineForLog(std::string_view buf);
+
 // Walks the validated key list of a get-family request.
 class KeyIterator {
  public:

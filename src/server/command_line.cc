@@ -42,13 +42,14 @@ constexpr OptionSpec kOptions[] = {
     {'U', "udp-port", ArgKind::kRequired, "<num>", "udp_port",
      "UDP port to listen on, 0 = off (default: 0)", true},
     {'s', "unix-socket", ArgKind::kRequired, "<path>", "unix_socket",
-     "UNIX domain socket to listen on", true},
-    {'a', "unix-mask", ArgKind::kRequired, "<mask>", nullptr,
-     "UNIX socket access mask", false},
+     "UNIX domain socket to listen on (no TCP or UDP then)", true},
+    {'a', "unix-mask", ArgKind::kRequired, "<mask>", "unix_mask",
+     "UNIX socket access mask, in octal (default: 0700)", true},
     {'A', "enable-shutdown", ArgKind::kNone, "", nullptr,
      "enable the shutdown command", false},
     {'l', "listen", ArgKind::kRequired, "<addr>", "listen",
-     "address to listen on; repeat or comma separate (default: all)", true},
+     "address to listen on; repeat, or separate with , or ; (default: all)",
+     true},
     {'d', "daemon", ArgKind::kNone, "", nullptr, "daemonize", false},
     {'r', "enable-coredumps", ArgKind::kNone, "", nullptr,
      "maximize core dumps", false},
@@ -426,13 +427,14 @@ bool ParseItemSize(std::string_view text, uint64_t* bytes) {
   return true;
 }
 
+// -l's list: memcached separates its entries with ',' or ';'.
 bool SplitListen(const std::string& list, std::vector<std::string>* out,
                  std::string* error) {
   out->clear();
   if (list.empty()) return true;
   size_t start = 0;
   while (true) {
-    size_t comma = list.find(',', start);
+    size_t comma = list.find_first_of(",;", start);
     std::string address = list.substr(start, comma - start);
     if (address.empty()) {
       *error = "empty address in listen list \"" + list + "\"";
@@ -472,6 +474,19 @@ bool ParseSlabSizes(const std::string& list, std::vector<uint32_t>* out,
     }
     out->push_back(static_cast<uint32_t>(size));
   }
+  return true;
+}
+
+// -a's octal permission bits, 0 to 0777.
+bool ParseUnixMask(const std::string& text, int* mask) {
+  if (text.empty() || text.size() > 4) return false;
+  int value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '7') return false;
+    value = value * 8 + (c - '0');
+  }
+  if (value > 0777) return false;
+  *mask = value;
   return true;
 }
 
@@ -561,6 +576,11 @@ bool BuildOptions(ServerOptions* options, std::string* error) {
   out.port = FLAGS_port;
   out.udp_port = FLAGS_udp_port;
   out.unix_socket = FLAGS_unix_socket;
+  if (!ParseUnixMask(FLAGS_unix_mask, &out.unix_mask)) {
+    return Refuse("Invalid unix socket mask \"" + FLAGS_unix_mask +
+                      "\": octal permission bits, 0 to 777",
+                  error);
+  }
   out.backlog = FLAGS_listen_backlog;
   out.threads = FLAGS_threads;
   out.max_conns = FLAGS_conn_limit;

@@ -35,6 +35,7 @@ TEST(CommandLineTest, DefaultsAreMemcachedsDefaults) {
   EXPECT_EQ(0, o.options.udp_port);
   EXPECT_TRUE(o.options.listen.empty());
   EXPECT_EQ("", o.options.unix_socket);
+  EXPECT_EQ(0700, o.options.unix_mask);
   EXPECT_EQ(1024, o.options.backlog);
   EXPECT_EQ(4, o.options.threads);
   EXPECT_EQ(1024, o.options.max_conns);
@@ -76,6 +77,16 @@ TEST(CommandLineTest, AcceptedCommandLines) {
          o->listen = {"a", "b", "c"};
        }},
       {{"-l", "a", "-l", "a"}, [](Opts* o) { o->listen = {"a"}; }},
+      // memcached also separates with ';'.
+      {{"-l", "a;[::1]:7,b"},
+       [](Opts* o) {
+         o->listen = {"a", "[::1]:7", "b"};
+       }},
+      {{"-l", "*:5", "-U", "6"},
+       [](Opts* o) {
+         o->listen = {"*:5"};
+         o->udp_port = 6;
+       }},
       {{"-s", "/tmp/m.sock"}, [](Opts* o) { o->unix_socket = "/tmp/m.sock"; }},
       {{"-b", "64"}, [](Opts* o) { o->backlog = 64; }},
       {{"-t", "2"}, [](Opts* o) { o->threads = 2; }},
@@ -315,6 +326,20 @@ TEST(CommandLineTest, RefusedCommandLines) {
        "with an optional k or m suffix\n"},
       {{"--verbose=-1"}, "memcd: Verbosity must not be negative\n"},
       {{"-l", "a,,b"}, "memcd: empty address in listen list \"a,,b\"\n"},
+      {{"-l", "a;"}, "memcd: empty address in listen list \"a;\"\n"},
+      {{"-U", "65536"}, "memcd: Invalid UDP port number 65536.\n"},
+      {{"-a", "0800"},
+       "memcd: Invalid unix socket mask \"0800\": octal permission bits, 0 "
+       "to 777\n"},
+      {{"--unix-mask=1000"},
+       "memcd: Invalid unix socket mask \"1000\": octal permission bits, 0 "
+       "to 777\n"},
+      {{"-a", ""},
+       "memcd: Invalid unix socket mask \"\": octal permission bits, 0 to "
+       "777\n"},
+      {{"-a", "rw"},
+       "memcd: Invalid unix socket mask \"rw\": octal permission bits, 0 to "
+       "777\n"},
       // -o.
       {{"-o", "bogus"}, "memcd: Illegal suboption \"bogus\"\n"},
       {{"-o", "bogus=3"}, "memcd: Illegal suboption \"bogus=3\"\n"},
@@ -372,8 +397,6 @@ TEST(CommandLineTest, RefusedCommandLines) {
 
 TEST(CommandLineTest, EveryNotYetOptionIsRefusedInBothForms) {
   const std::vector<std::vector<std::string>> kCases = {
-      {"-a", "0700"},
-      {"--unix-mask=0700"},
       {"-A"},
       {"--enable-shutdown"},
       {"-d"},
@@ -456,7 +479,7 @@ TEST(CommandLineTest, HelpListsOptionsInMemcachedsOrder) {
   } kLines[] = {{"-p, --port=<num>", "port"},
                 {"-U, --udp-port=<num>", "udp_port"},
                 {"-s, --unix-socket=<path>", "unix_socket"},
-                {"-a, --unix-mask=<mask>", nullptr},
+                {"-a, --unix-mask=<mask>", "unix_mask"},
                 {"-A, --enable-shutdown", nullptr},
                 {"-l, --listen=<addr>", "listen"},
                 {"-d, --daemon", nullptr},
@@ -512,6 +535,30 @@ TEST(CommandLineTest, HelpListsOptionsInMemcachedsOrder) {
   ASSERT_NE(std::string::npos, daemon);
   EXPECT_EQ(daemon + 1 + 35,
             o.out.find("daemonize (not supported yet)\n", daemon));
+}
+
+TEST(CommandLineTest, UnixSocketMaskIsOctal) {
+  const struct {
+    std::vector<std::string> args;
+    int mask;
+  } kCases[] = {
+      {{}, 0700},
+      {{"-a", "0770"}, 0770},
+      {{"-a770"}, 0770},
+      {{"-a", "0"}, 0},
+      {{"--unix-mask=666"}, 0666},
+      {{"--unix-mask", "0777"}, 0777},
+      {{"--unix_mask=0640"}, 0640},
+      {{"-s", "/tmp/x.sock", "-a", "0755"}, 0755},
+  };
+  for (const auto& c : kCases) {
+    SCOPED_TRACE(Join(c.args));
+    gflags::FlagSaver saver;
+    Outcome o = ParseArgs(c.args);
+    ASSERT_EQ(CommandLineResult::kRun, o.result) << o.err;
+    EXPECT_EQ("", o.err);
+    EXPECT_EQ(c.mask, o.options.unix_mask);
+  }
 }
 
 TEST(CommandLineTest, LargePagesAndTrackSizes) {

@@ -4,8 +4,10 @@
 DEFINE_int32(port, 11211, "TCP port to listen on; 0 turns TCP off (-p)");
 DEFINE_int32(udp_port, 0, "UDP port to listen on; 0 turns UDP off (-U)");
 DEFINE_string(listen, "",
-              "comma separated addresses to listen on; empty = all (-l)");
+              "addresses to listen on, split on ',' or ';'; empty = all (-l)");
 DEFINE_string(unix_socket, "", "UNIX domain socket path to listen on (-s)");
+DEFINE_string(unix_mask, "0700",
+              "permission bits of the -s socket file, in octal (-a)");
 DEFINE_int32(listen_backlog, 1024, "listen() backlog (-b)");
 DEFINE_int32(threads, 4, "worker threads (-t)");
 DEFINE_int32(conn_limit, 1024, "most simultaneous connections (-c)");

@@ -12,6 +12,7 @@ DECLARE_int32(port);                 // -p
 DECLARE_int32(udp_port);             // -U
 DECLARE_string(listen);              // -l, comma separated
 DECLARE_string(unix_socket);         // -s
+DECLARE_string(unix_mask);           // -a, octal
 DECLARE_int32(listen_backlog);       // -b
 DECLARE_int32(threads);              // -t
 DECLARE_int32(conn_limit);           // -c

@@ -23,17 +23,6 @@ int main(int argc, char** argv) {
       return EX_USAGE;
   }
 
-  // Parsed for memcached compatibility, served from a later release: refuse
-  // rather than run without them.
-  if (options.udp_port != 0) {
-    fprintf(stderr, "memcd: UDP (-U %d) is not supported yet; use -U 0\n", options.udp_port);
-    return EX_USAGE;
-  }
-  if (!options.unix_socket.empty()) {
-    fprintf(stderr, "memcd: unix sockets (-s) are not supported yet\n");
-    return EX_USAGE;
-  }
-
   // In the foreground everything goes to stderr; -v.. raise the detail.
   // (unless the user chose a log directory or set --logtostderr themselves).
   if (gflags::GetCommandLineFlagInfoOrDie("logtostderr").is_default && FLAGS_log_dir.empty()) {

@@ -13,8 +13,9 @@ namespace memcd {
 struct ServerOptions {
   int port = 11211;              // -p, TCP port; 0 disables TCP
   int udp_port = 0;              // -U, 0 = off (as memcached since 1.5.6)
-  std::vector<std::string> listen;  // -l, split on ','; empty = all interfaces
-  std::string unix_socket;       // -s (served from a later issue)
+  std::vector<std::string> listen;  // -l, split on ',' and ';'; empty = all
+  std::string unix_socket;       // -s; when set, no TCP or UDP listener
+  int unix_mask = 0700;          // -a, permission bits of the socket file
   int backlog = 1024;            // -b
   int threads = 4;               // -t
   int max_conns = 1024;          // -c

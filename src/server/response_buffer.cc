@@ -74,6 +74,13 @@ void ResponseBuffer::AddPiece(const char* data, size_t len) {
   pieces_.push_back({const_cast<char*>(data), len});
 }
 
+void ResponseBuffer::CopyPendingTo(std::string* out) const {
+  out->reserve(out->size() + pending_bytes_);
+  for (size_t i = next_piece_; i < pieces_.size(); ++i) {
+    out->append(static_cast<const char*>(pieces_[i].iov_base), pieces_[i].iov_len);
+  }
+}
+
 ResponseBuffer::FlushResult ResponseBuffer::Flush(int fd, size_t* written) {
   *written = 0;
   while (next_piece_ < pieces_.size()) {

@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -40,6 +41,10 @@ class ResponseBuffer {
 
   bool empty() const { return next_piece_ == pieces_.size(); }
   size_t pending_bytes() const { return pending_bytes_; }
+
+  // Appends every pending byte to *out without sending anything (UDP cuts
+  // the reply into datagrams itself).
+  void CopyPendingTo(std::string* out) const;
 
   enum class FlushResult { kDone, kBlocked, kError };
   // Writes as much as the socket takes; *written gets the byte count.

@@ -54,24 +54,28 @@ bool Server::Start(std::string* error) {
                                              "ERROR Too many open connections\r\n");
   ctx_.dispatcher = dispatcher_.get();
 
-  std::vector<ListenAddress> addresses;
-  if (options_.port != 0) {
-    if (options_.listen.empty()) {
-      addresses.push_back({"", options_.port});
-    }
-    for (const std::string& spec : options_.listen) {
-      ListenAddress a;
-      if (!ParseListenAddress(spec, options_.port, &a, error)) return false;
-      addresses.push_back(a);
-    }
-  }
+  std::vector<ListenAddress> tcp_addresses, udp_addresses;
+  if (!ListenAddresses(&tcp_addresses, &udp_addresses, error)) return false;
   Dispatcher* dispatcher = dispatcher_.get();
   listener_ = std::make_unique<Listener>(base_, [dispatcher](int fd) { dispatcher->Dispatch(fd); });
-  if (!listener_->Open(addresses, options_.backlog, error)) return false;
+  if (!listener_->Open(tcp_addresses, options_.backlog, error)) return false;
+  if (!udp_sockets_.Open(udp_addresses, error)) return false;
 
   // Listeners are bound (a port below 1024 needs root); drop root before any
   // thread exists, so nothing ever runs with more than it needs.
   if (!DropPrivileges(options_.user, error)) return false;
+  // As memcached, the unix socket is made after the drop: its file belongs
+  // to the -u user, who can then remove it at exit.
+  if (!options_.unix_socket.empty() &&
+      !listener_->OpenUnix(options_.unix_socket, options_.unix_mask, options_.backlog, error)) {
+    return false;
+  }
+  for (auto& s : sessions_) {
+    for (int fd : udp_sockets_.fds()) {
+      udp_sessions_.push_back(std::make_unique<UdpSession>(s.get(), fd));
+      if (!udp_sessions_.back()->Start(error)) return false;
+    }
+  }
 
   clock_.Tick();
   store_ = std::make_unique<Store>(options_.store, &clock_);  // starts its threads
@@ -89,9 +93,15 @@ bool Server::Start(std::string* error) {
   signal(SIGPIPE, SIG_IGN);
 
   for (auto& w : workers_) w->Start();
-  LOG(INFO) << "memcd " << ServerVersion() << " serving on port " << options_.port
-            << " with " << options_.threads << " threads, "
-            << (options_.store.memory_limit >> 20) << " MB of item memory";
+  if (options_.unix_socket.empty()) {
+    LOG(INFO) << "memcd " << ServerVersion() << " serving on TCP port " << options_.port
+              << ", UDP port " << options_.udp_port << " with " << options_.threads
+              << " threads, " << (options_.store.memory_limit >> 20) << " MB of item memory";
+  } else {
+    LOG(INFO) << "memcd " << ServerVersion() << " serving on " << options_.unix_socket
+              << " with " << options_.threads << " threads, "
+              << (options_.store.memory_limit >> 20) << " MB of item memory";
+  }
   return true;
 }
 
@@ -102,10 +112,30 @@ int Server::Run() {
   return 0;
 }
 
+bool Server::ListenAddresses(std::vector<ListenAddress>* tcp,
+                             std::vector<ListenAddress>* udp, std::string* error) const {
+  if (!options_.unix_socket.empty()) return true;  // -s: no network, as memcached
+  // Each transport binds every -l entry, on the entry's own port if it names
+  // one (memcached uses that port for UDP too), else on -p / -U.
+  auto resolve = [this, error](int port, std::vector<ListenAddress>* out) {
+    if (port == 0) return true;
+    if (options_.listen.empty()) out->push_back({"", port});
+    for (const std::string& spec : options_.listen) {
+      ListenAddress a;
+      if (!ParseListenAddress(spec, port, &a, error)) return false;
+      out->push_back(a);
+    }
+    return true;
+  };
+  return resolve(options_.port, tcp) && resolve(options_.udp_port, udp);
+}
+
 void Server::Shutdown() {
   if (listener_ != nullptr) listener_->Close();
   for (auto& w : workers_) w->Stop();
   // Workers are gone: their sessions can be torn down from this thread.
+  udp_sessions_.clear();
+  udp_sockets_.Close();
   for (auto& s : sessions_) s->CloseAll();
   sessions_.clear();
   workers_.clear();

@@ -1,6 +1,8 @@
 // The whole server: builds the store, the workers and the listeners from the
 // options, runs the main event loop (accepting, ticking the clock, catching
-// SIGINT/SIGTERM) and tears everything down in order.
+// SIGINT/SIGTERM) and tears everything down in order. As memcached: TCP on
+// -p and UDP on -U, each on every -l address; or, with -s, the unix socket
+// alone.
 #ifndef MEMCD_SERVER_SERVER_H_
 #define MEMCD_SERVER_SERVER_H_
 
@@ -11,10 +13,12 @@
 #include "base/clock.h"
 #include "net/dispatcher.h"
 #include "net/listener.h"
+#include "net/udp_socket.h"
 #include "net/worker.h"
 #include "server/options.h"
 #include "server/server_context.h"
 #include "server/session.h"
+#include "server/udp_session.h"
 #include "store/store.h"
 
 struct event;
@@ -37,6 +41,9 @@ class Server {
  private:
   static void OnClockTick(int fd, short what, void* arg);
   static void OnStopSignal(int signal, short what, void* arg);
+  // The TCP and UDP addresses from -l, -p and -U (none with -s).
+  bool ListenAddresses(std::vector<ListenAddress>* tcp, std::vector<ListenAddress>* udp,
+                       std::string* error) const;
   void Shutdown();
 
   ServerOptions options_;
@@ -49,6 +56,8 @@ class Server {
   std::vector<std::unique_ptr<WorkerSessions>> sessions_;  // one per worker
   std::unique_ptr<Dispatcher> dispatcher_;
   std::unique_ptr<Listener> listener_;
+  UdpSockets udp_sockets_;
+  std::vector<std::unique_ptr<UdpSession>> udp_sessions_;  // per worker and socket
   StatsBaseline baseline_;
   ServerContext ctx_;
 };

@@ -37,13 +37,6 @@ constexpr size_t kDumpBatch = 64 * 1024;
 constexpr size_t kDumpFill = 256 * 1024;
 constexpr int kDumpBatchesPerEvent = 16;
 
-std::string_view FirstLine(std::string_view s) {
-  size_t nl = s.find('\n');
-  s = s.substr(0, nl == std::string_view::npos ? std::min<size_t>(s.size(), 200) : nl);
-  if (!s.empty() && s.back() == '\r') s.remove_suffix(1);
-  return s;
-}
-
 }  // namespace
 
 Session::Session(WorkerSessions* owner, int fd)
@@ -147,7 +140,7 @@ void Session::ProcessInput() {
       break;
     }
     handled++;
-    VLOG(2) << "conn " << fd_ << " < " << FirstLine(input_.data());
+    VLOG(2) << "conn " << fd_ << " < " << RequestLineForLog(input_.data());
     if (r.status == ParseStatus::kError) {
       VLOG(1) << "conn " << fd_ << " error: " << r.error;
       handler->RejectRequest(req, r, &output_);

@@ -44,14 +44,19 @@ void WriteSettings(const ServerContext& ctx, StatsWriter* w) {
   w->Add("inter", JoinListen(o.listen));
   // The "verbosity" command changes glog's level; that is the one in force.
   w->AddSigned("verbosity", FLAGS_v);
-  // "oldest" (the flush_all cut-off), "umask" (-a), "stat_key_prefix" and
-  // "num_threads_per_udp" are left out: memcd has no such value.
+  // "oldest" (the flush_all cut-off) and "stat_key_prefix" are left out:
+  // memcd has no such value.
   w->Add("evictions", so.evict ? "on" : "off");
   w->Add("domain_socket", o.unix_socket.empty() ? "NULL" : o.unix_socket);
+  char mask[8];
+  std::snprintf(mask, sizeof(mask), "%o", static_cast<unsigned>(o.unix_mask));
+  w->Add("umask", mask);  // octal, as memcached prints -a
   w->Add("shutdown_command", "no");
   AddRatio(w, "growth_factor", so.growth_factor);
   w->Add("chunk_size", static_cast<uint64_t>(so.chunk_size_min));
   w->Add("num_threads", static_cast<uint64_t>(o.threads));
+  // Every worker reads the UDP socket.
+  w->Add("num_threads_per_udp", static_cast<uint64_t>(o.threads));
   w->Add("detail_enabled", "no");
   w->Add("reqs_per_event", static_cast<uint64_t>(o.reqs_per_event));
   w->Add("cas_enabled", YesNo(so.use_cas));
@@ -68,9 +73,12 @@ void WriteSettings(const ServerContext& ctx, StatsWriter* w) {
   AddRatio(w, "slab_automove_ratio", so.slab_automove_ratio);
   w->Add("slab_automove_window", static_cast<uint64_t>(so.slab_automove_window));
   w->Add("slab_chunk_max", static_cast<uint64_t>(SlabAllocator::ChunkMax(so)));
-  w->Add("lru_crawler", YesNo(so.lru_crawler_thread));
-  w->Add("lru_crawler_sleep", static_cast<uint64_t>(so.lru_crawler_sleep));
-  w->Add("lru_crawler_tocrawl", static_cast<uint64_t>(so.lru_crawler_tocrawl));
+  // "lru_crawler enable|disable|sleep|tocrawl" change these: read live.
+  w->Add("lru_crawler", YesNo(ctx.store->lru_crawler_enabled()));
+  w->Add("lru_crawler_sleep",
+         static_cast<uint64_t>(ctx.store->lru_crawler_sleep()));
+  w->Add("lru_crawler_tocrawl",
+         static_cast<uint64_t>(ctx.store->lru_crawler_tocrawl()));
   w->Add("tail_repair_time", uint64_t{0});  // no tail repair: memcached's 0
   w->Add("flush_enabled", "yes");
   w->Add("dump_enabled", YesNo(o.dump_enabled));

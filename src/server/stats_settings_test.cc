@@ -7,9 +7,11 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "base/clock.h"
 #include "server/command_line.h"
+#include "server/crawler_commands.h"
 #include "server/memlimit_command.h"
 #include "server/options.h"
 #include "server/server_context.h"
@@ -68,10 +70,12 @@ TEST_F(StatsSettingsTest, DefaultsInMemcachedsOrderAndFormats) {
             "STAT verbosity 0\r\n"
             "STAT evictions on\r\n"
             "STAT domain_socket NULL\r\n"
+            "STAT umask 700\r\n"
             "STAT shutdown_command no\r\n"
             "STAT growth_factor 1.25\r\n"
             "STAT chunk_size 48\r\n"
             "STAT num_threads 4\r\n"
+            "STAT num_threads_per_udp 4\r\n"
             "STAT detail_enabled no\r\n"
             "STAT reqs_per_event 20\r\n"
             "STAT cas_enabled yes\r\n"
@@ -118,6 +122,9 @@ TEST_F(StatsSettingsTest, FollowsOptionsAndRunTimeChanges) {
   o.store.use_cas = false;
   o.store.track_sizes = true;
   o.store.growth_factor = 1.5;
+  o.udp_port = 11311;
+  o.unix_socket = "/tmp/m.sock";
+  o.unix_mask = 0770;
   Start(o);
   ASSERT_EQ(RunCacheMemlimitCommand("100", store_.get()), "OK");
   store_->SetLruTempTtl(30);
@@ -126,8 +133,42 @@ TEST_F(StatsSettingsTest, FollowsOptionsAndRunTimeChanges) {
        {"STAT maxbytes 104857600\r\n", "STAT inter 127.0.0.1,::1\r\n",
         "STAT evictions off\r\n", "STAT cas_enabled no\r\n",
         "STAT growth_factor 1.50\r\n", "STAT track_sizes yes\r\n",
-        "STAT temp_lru yes\r\n", "STAT temporary_ttl 30\r\n"}) {
+        "STAT temp_lru yes\r\n", "STAT temporary_ttl 30\r\n",
+        "STAT udpport 11311\r\n", "STAT domain_socket /tmp/m.sock\r\n",
+        "STAT umask 770\r\n"}) {
     EXPECT_NE(s.find(line), std::string::npos) << line << s;
+  }
+}
+
+// The crawler's settings after "lru_crawler" commands changed them.
+TEST_F(StatsSettingsTest, CrawlerSettingsFollowLruCrawlerCommands) {
+  Start(DefaultOptions());
+  struct Case {
+    const char* command;
+    std::vector<std::string> lines;
+  };
+  const Case cases[] = {
+      {"sleep 50",
+       {"STAT lru_crawler yes\r\n", "STAT lru_crawler_sleep 50\r\n",
+        "STAT lru_crawler_tocrawl 0\r\n"}},
+      {"tocrawl 7",
+       {"STAT lru_crawler_sleep 50\r\n", "STAT lru_crawler_tocrawl 7\r\n"}},
+      {"disable",
+       {"STAT lru_crawler no\r\n", "STAT lru_crawler_sleep 50\r\n",
+        "STAT lru_crawler_tocrawl 7\r\n"}},
+      {"sleep 0", {"STAT lru_crawler no\r\n", "STAT lru_crawler_sleep 0\r\n"}},
+      {"enable",
+       {"STAT lru_crawler yes\r\n", "STAT lru_crawler_sleep 0\r\n",
+        "STAT lru_crawler_tocrawl 7\r\n"}},
+  };
+  for (const Case& c : cases) {
+    std::unique_ptr<LruMetadump> dump;
+    ASSERT_EQ(RunLruCrawlerCommand(c.command, true, store_.get(), &dump), "OK")
+        << c.command;
+    const std::string s = Settings();
+    for (const std::string& line : c.lines) {
+      EXPECT_NE(s.find(line), std::string::npos) << c.command << ": " << line;
+    }
   }
 }
 

@@ -2,6 +2,7 @@
 
 #include <glog/logging.h>
 
+#include <algorithm>
 #include <chrono>
 #include <utility>
 
@@ -94,6 +95,18 @@ void AppendUrlEncoded(std::string_view key, std::string* out) {
   }
 }
 
+// An automatic crawl's note of a live item (store/lru_crawler.h, TtlTally).
+void CountLive(const Item& item, RelTime now, TtlTally* tally) {
+  ++tally->live;
+  const RelTime exptime = item.exptime.load(std::memory_order_relaxed);
+  if (exptime == 0) {
+    ++tally->no_ttl;
+    return;
+  }
+  const RelTime left = exptime - now;  // > 0: the item is live
+  if (left < 60 * TtlTally::kMinutes) ++tally->by_minute[left / 60];
+}
+
 }  // namespace
 
 LruMetadump::LruMetadump(Store::Impl* impl, std::vector<bool> classes)
@@ -154,7 +167,8 @@ bool LruMetadump::Next(std::string* out, size_t max_bytes) {
 LruCrawler::LruCrawler(Store::Impl* impl, const StoreOptions& options)
     : impl_(impl),
       sleep_us_(options.lru_crawler_sleep),
-      tocrawl_(options.lru_crawler_tocrawl) {}
+      tocrawl_(options.lru_crawler_tocrawl),
+      next_crawl_(impl->slabs_.num_classes() + 1, 0) {}
 
 LruCrawler::~LruCrawler() { Stop(); }
 
@@ -178,28 +192,30 @@ void LruCrawler::Stop() {
   }
   cv_.notify_all();
   thread_.join();
-  // A request the thread never ran must not leave the crawler busy.
   std::lock_guard<std::mutex> lock(mu_);
+  // A request the thread never ran must not leave the crawler busy.
   if (has_pending_) {
     has_pending_ = false;
-    busy_ = false;
+    pending_.clear();
+    manual_busy_ = false;
   }
+  stop_ = false;  // synchronous crawls (RunPending, RunAutocrawl) still work
 }
 
 bool LruCrawler::enabled() const {
-  std::lock_guard<std::mutex> guard(const_cast<std::mutex&>(thread_mu_));
+  std::lock_guard<std::mutex> guard(thread_mu_);
   return thread_.joinable();
 }
 
 Store::CrawlResult LruCrawler::Request(std::vector<bool> classes) {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (busy_) return Store::CrawlResult::kBusy;
-    busy_ = true;
+    if (manual_busy_) return Store::CrawlResult::kBusy;
+    manual_busy_ = true;
     has_pending_ = true;
     pending_ = std::move(classes);
   }
-  cv_.notify_all();
+  cv_.notify_all();  // the thread, or an automatic crawl's Pause()
   return Store::CrawlResult::kOk;
 }
 
@@ -212,43 +228,94 @@ int LruCrawler::RunPending() {
     classes.swap(pending_);
   }
   starts_.fetch_add(1, std::memory_order_relaxed);
-  running_.store(true, std::memory_order_relaxed);
-  const uint32_t limit = tocrawl_.load(std::memory_order_relaxed);
+  running_.fetch_add(1, std::memory_order_relaxed);
   int checked = 0;
   for (int cls = 1; cls <= impl_->slabs_.num_classes(); ++cls) {
     if (!classes.empty() &&
         (static_cast<size_t>(cls) >= classes.size() || !classes[cls])) {
       continue;
     }
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (stop_) break;
-    }
-    // tocrawl bounds the items checked per class, as memcached's.
-    uint32_t left = limit;
-    for (int s = 0; s < kNumLruSegments; ++s) {
-      if (limit != 0 && left == 0) break;
-      const int n = CrawlList(cls, static_cast<LruSegment>(s), left);
-      checked += n;
-      if (limit != 0) left -= std::min<uint32_t>(left, n);
-    }
+    if (ShouldQuit(false)) break;
+    checked += CrawlClass(cls, impl_->clock_->Now(), false, nullptr);
   }
-  running_.store(false, std::memory_order_relaxed);
+  running_.fetch_sub(1, std::memory_order_relaxed);
   std::lock_guard<std::mutex> lock(mu_);
-  busy_ = false;
+  manual_busy_ = false;
   return checked;
 }
 
-int LruCrawler::CrawlList(int cls, LruSegment segment, uint32_t limit) {
+int LruCrawler::RunAutocrawl(RelTime now) {
+  std::lock_guard<std::mutex> auto_lock(auto_mu_);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (manual_busy_ || stop_) return -1;
+  }
+  std::vector<int> due;
+  for (int cls = 1; cls <= impl_->slabs_.num_classes(); ++cls) {
+    if (now <= next_crawl_[cls]) continue;
+    if (impl_->SumLruCounters(cls).number == 0) {
+      next_crawl_[cls] = now + kIdleCrawlWait;
+      continue;
+    }
+    due.push_back(cls);
+    next_crawl_[cls] = now + kMinCrawlWait;  // kept if cut short
+  }
+  if (due.empty()) return -1;
+  starts_.fetch_add(1, std::memory_order_relaxed);
+  running_.fetch_add(1, std::memory_order_relaxed);
+  int checked = 0;
+  for (int cls : due) {
+    TtlTally tally;
+    checked += CrawlClass(cls, now, true, &tally);
+    if (ShouldQuit(true)) break;
+    next_crawl_[cls] = now + NextCrawlDelay(tally);
+  }
+  running_.fetch_sub(1, std::memory_order_relaxed);
+  return checked;
+}
+
+RelTime LruCrawler::NextCrawlDelay(const TtlTally& tally) {
+  if (tally.live == 0) return kIdleCrawlWait;
+  const uint64_t low_watermark = (tally.live - tally.no_ttl) / 100 + 1;
+  uint64_t expired = 0;
+  for (int m = 0; m < TtlTally::kMinutes; ++m) {
+    expired += tally.by_minute[m];
+    if (expired >= low_watermark) {
+      return static_cast<RelTime>(60 * m) + kMinCrawlWait;
+    }
+  }
+  return kMaxCrawlWait;
+}
+
+int LruCrawler::CrawlClass(int cls, RelTime now, bool automatic,
+                           TtlTally* tally) {
+  // tocrawl bounds the items checked per class, as memcached's.
+  const uint32_t limit = tocrawl_.load(std::memory_order_relaxed);
+  uint32_t left = limit;
+  int checked = 0;
+  for (int s = 0; s < kNumLruSegments; ++s) {
+    if ((limit != 0 && left == 0) || ShouldQuit(automatic)) break;
+    const int n =
+        CrawlList(cls, static_cast<LruSegment>(s), left, now, automatic, tally);
+    checked += n;
+    if (limit != 0) left -= std::min<uint32_t>(left, n);
+  }
+  return checked;
+}
+
+int LruCrawler::CrawlList(int cls, LruSegment segment, uint32_t limit,
+                          RelTime now, bool automatic, TtlTally* tally) {
   LruCursor cursor(impl_, cls, segment, true);
-  const RelTime now = impl_->clock_->Now();
   int checked = 0;
   int since_sleep = 0;
   auto visit = [&](Item* item, uint32_t hash, LruList* list) {
     LruCounters& counters = list->do_counters();
     ++counters.crawler_items_checked;
     bool flushed;
-    if (!impl_->IsDead(*item, now, &flushed)) return;
+    if (!impl_->IsDead(*item, now, &flushed)) {
+      if (tally != nullptr) CountLive(*item, now, tally);
+      return;
+    }
     ++counters.crawler_reclaimed;
     CHECK(impl_->table_.Remove(item, hash)) << "linked item missing from table";
     list->do_Unlink(item);
@@ -268,29 +335,41 @@ int LruCrawler::CrawlList(int cls, LruSegment segment, uint32_t limit) {
     if (n == 0 && !cursor.done()) std::this_thread::yield();  // lock busy
     if (since_sleep >= kItemsPerSleep) {
       since_sleep = 0;
-      Pause();
+      Pause(automatic);
     }
-    std::lock_guard<std::mutex> lock(mu_);
-    if (stop_) break;
+    if (ShouldQuit(automatic)) break;
   }
   return checked;
 }
 
-void LruCrawler::Pause() {
+bool LruCrawler::ShouldQuit(bool automatic) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return stop_ || (automatic && has_pending_);
+}
+
+void LruCrawler::Pause(bool automatic) {
   const uint32_t us = sleep_us_.load(std::memory_order_relaxed);
   if (us == 0) return;
   std::unique_lock<std::mutex> lock(mu_);
-  cv_.wait_for(lock, std::chrono::microseconds(us), [this] { return stop_; });
+  cv_.wait_for(lock, std::chrono::microseconds(us), [this, automatic] {
+    return stop_ || (automatic && has_pending_);
+  });
 }
 
 void LruCrawler::Loop() {
+  auto next_check = std::chrono::steady_clock::now();  // the first at once
   while (true) {
     {
       std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [this] { return stop_ || has_pending_; });
+      cv_.wait_until(lock, next_check,
+                     [this] { return stop_ || has_pending_; });
       if (stop_) return;
     }
-    RunPending();
+    if (RunPending() >= 0) continue;
+    if (std::chrono::steady_clock::now() >= next_check) {
+      RunAutocrawl(impl_->clock_->Now());
+      next_check = std::chrono::steady_clock::now() + kCheckInterval;
+    }
   }
 }
 
@@ -316,6 +395,18 @@ Store::CrawlResult Store::CrawlLrus(std::vector<bool> classes) {
 }
 
 int Store::RunLruCrawlerPass() { return impl_->crawler()->RunPending(); }
+
+int Store::RunLruAutocrawlPass(RelTime now) {
+  return impl_->crawler()->RunAutocrawl(now);
+}
+
+uint32_t Store::lru_crawler_sleep() const {
+  return impl_->crawler()->sleep_micros();
+}
+
+uint32_t Store::lru_crawler_tocrawl() const {
+  return impl_->crawler()->tocrawl();
+}
 
 std::unique_ptr<LruMetadump> Store::StartMetadump(std::vector<bool> classes) {
   return std::make_unique<LruMetadump>(impl_.get(), std::move(classes));

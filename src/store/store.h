@@ -45,9 +45,10 @@ struct StoreOptions {
   double warm_max_factor = 2.0;  // -o warm_max_factor
   bool temp_lru = false;         // on when -o temporary_ttl is given
   int32_t temporary_ttl = 61;    // -o temporary_ttl
-  // The LRU crawler (store/lru_crawler.h). Its thread is started only when
-  // asked (the server does, for -o lru_crawler, the default); without it,
-  // callers run RunLruCrawlerPass() themselves (tests).
+  // The LRU crawler (store/lru_crawler.h). Its thread, which also runs the
+  // automatic crawls, is started only when asked (the server does, for -o
+  // lru_crawler, the default); without it, callers run RunLruCrawlerPass()
+  // and RunLruAutocrawlPass() themselves (tests).
   bool lru_crawler_thread = false;
   uint32_t lru_crawler_sleep = 100;   // -o lru_crawler_sleep, microseconds
   uint32_t lru_crawler_tocrawl = 0;   // -o lru_crawler_tocrawl; 0 = all
@@ -208,24 +209,32 @@ class Store {
 
   // --- the LRU crawler ("lru_crawler" commands; store/lru_crawler.h) ---
   enum class CrawlResult {
-    kOk,    // OK: queued
-    kBusy,  // BUSY: a crawl is queued or running
+    kOk,    // OK: queued (an automatic crawl under way is stopped for it)
+    kBusy,  // BUSY: another requested crawl is queued or running
   };
-  // Starts the crawler thread; false when it already runs.
+  // Starts the crawler thread, which also crawls on its own (automatic
+  // crawls; store/lru_crawler.h); false when it already runs.
   bool StartLruCrawler();
   // Stops it (a crawl under way ends early); nothing when stopped.
   void StopLruCrawler();
   bool lru_crawler_enabled() const;
   // Microseconds slept after every 1000 items checked.
   void SetLruCrawlerSleep(uint32_t micros);
+  uint32_t lru_crawler_sleep() const;
   // Items checked per class per crawl; 0 = the whole class.
   void SetLruCrawlerToCrawl(uint32_t items);
+  uint32_t lru_crawler_tocrawl() const;
   // Queues a crawl reclaiming expired and flushed items of the classes with
   // classes[id] true (empty: every class; ids past the last class ignored).
   CrawlResult CrawlLrus(std::vector<bool> classes);
   // Runs a queued crawl to its end on the calling thread (tests, and the
   // crawler thread). Returns the items checked, or -1 when none was queued.
   int RunLruCrawlerPass();
+  // One automatic-crawl check at store time `now` on the calling thread:
+  // crawls the classes due by then (LruCrawler::RunAutocrawl). The crawler
+  // thread runs it about once a second; tests call it directly. Returns the
+  // items checked, or -1 when no crawl started.
+  int RunLruAutocrawlPass(RelTime now);
   // "lru_crawler metadump": a dump of the live items of the classes marked
   // as for CrawlLrus(). Runs on the caller's thread, batch by batch.
   std::unique_ptr<LruMetadump> StartMetadump(std::vector<bool> classes);

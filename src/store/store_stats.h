@@ -44,8 +44,8 @@ struct StoreStats {
   uint64_t lrutail_reflocked = 0;   // tail items skipped: held by a reader
   uint64_t crawler_reclaimed = 0;   // expired items the crawler freed
   uint64_t crawler_items_checked = 0;
-  uint64_t lru_crawler_running = 0;  // 1 while a crawl runs
-  uint64_t lru_crawler_starts = 0;   // crawls started
+  uint64_t lru_crawler_running = 0;  // 1 while a crawl (any kind) runs
+  uint64_t lru_crawler_starts = 0;   // crawls started, requested or automatic
 };
 
 struct SlabClassStats {

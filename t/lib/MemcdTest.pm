@@ -470,4 +470,62 @@ sub run_bin {
   return ($status, _slurp("$dir/out"), _slurp("$dir/err"));
 }
 
+# ------------------------------------------------------- unix socket (-s)
+
+# MemcdTest->start_unix(path => '/tmp/x.sock', args => '-a 0770'): starts the
+# server on the unix socket at `path` alone (with -s there is no TCP or UDP;
+# -p names a free port that must stay closed, see port()). Waits until the
+# socket accepts; dies if it does not.
+sub start_unix {
+  my ($class, %opt) = @_;
+  require IO::Socket::UNIX;
+  my $path = $opt{path} or die "start_unix needs a path\n";
+  my $dir = tempdir('memcd-t-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+  my $log = "$dir/server.log";
+  push @logs, $log;
+  my $port = _free_port();
+  my @argv = (memcd_bin(), '-s', $path, '-p', $port,
+              split(' ', defined $opt{args} ? $opt{args} : ''));
+  push @argv, '-u', 'root' if $> == 0;
+  push @argv, '--debug_time' if is_memcd();
+  my $pid = fork();
+  die "fork: $!" unless defined $pid;
+  if ($pid == 0) {
+    open(STDIN, '<', '/dev/null');
+    open(STDOUT, '>>', $log);
+    open(STDERR, '>>', $log);
+    exec(@argv) or POSIX::_exit(127);
+  }
+  my $self = bless { pid => $pid, port => $port, log => $log, dir => $dir,
+                     argv => \@argv, path => $path }, $class;
+  $live{$pid} = $self;
+  weaken($live{$pid});
+  my $deadline = time() + $kStartTimeout;
+  while (time() < $deadline) {
+    if (waitpid($pid, WNOHANG) == $pid) {  # exited: it will not start
+      $self->{status} = $?;
+      $self->{reaped} = 1;
+      delete $live{$pid};
+      last;
+    }
+    if (my $s = IO::Socket::UNIX->new(Peer => $path)) {
+      close $s;
+      return $self;
+    }
+    sleep(0.05);
+  }
+  $self->_kill_hard;
+  die "server did not start: @argv\n--- log tail ---\n" . _tail(_slurp($log)) . "\n";
+}
+
+# A new connection to a start_unix() server's socket; dies if it cannot.
+sub unix_sock {
+  my ($self) = @_;
+  my $s = IO::Socket::UNIX->new(Peer => $self->{path})
+    or die "connect to $self->{path}: $!";
+  $s->autoflush(1);
+  binmode $s;
+  return $s;
+}
+
 1;
