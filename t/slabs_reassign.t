@@ -85,8 +85,15 @@ sub set_big {
     ["slabs\r\n", "ERROR\r\n"],
   );
   mem_cmd_is($sock, $_->[0], $_->[1]) for @cases;
+  # stats settings shows what "slabs automove" set, as memcached.
+  mem_cmd_is($sock, "slabs automove 2\r\n", "OK\r\n");
+  mem_cmd_is($sock, "slabs automove ratio 0.25\r\n", "OK\r\n");
+  my $set = stats($sock, 'settings');
+  is($set->{slab_automove}, 2, 'stats settings: slab_automove as set');
+  is($set->{slab_automove_ratio}, '0.25', 'stats settings: slab_automove_ratio as set');
   send_cmd($sock, "slabs automove 0 noreply\r\nversion\r\n");
   like(read_line($sock), qr/^VERSION /, 'slabs automove noreply is silent');
+  is(stats($sock, 'settings')->{slab_automove}, 0, 'and back to 0');
   my $st = stats($sock);
   for my $name (qw(slab_reassign_rescues slab_reassign_chunk_rescues
                    slab_reassign_evictions_nomem slab_reassign_inline_reclaim

@@ -69,8 +69,9 @@ void WriteSettings(const ServerContext& ctx, StatsWriter* w) {
   w->Add("maxconns_fast", "yes");
   w->Add("hashpower_init", static_cast<uint64_t>(so.hashpower));
   w->Add("slab_reassign", YesNo(so.slab_reassign));
-  w->Add("slab_automove", static_cast<uint64_t>(so.slab_automove));
-  AddRatio(w, "slab_automove_ratio", so.slab_automove_ratio);
+  // "slabs automove" changes these: read live.
+  w->Add("slab_automove", static_cast<uint64_t>(ctx.store->slab_automove()));
+  AddRatio(w, "slab_automove_ratio", ctx.store->slab_automove_ratio());
   w->Add("slab_automove_window", static_cast<uint64_t>(so.slab_automove_window));
   w->Add("slab_chunk_max", static_cast<uint64_t>(SlabAllocator::ChunkMax(so)));
   // "lru_crawler enable|disable|sleep|tocrawl" change these: read live.

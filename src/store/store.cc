@@ -187,6 +187,12 @@ void Store::SetSlabAutomoveRatio(double ratio) {
   impl_->SetSlabAutomoveRatio(ratio);
 }
 
+int Store::slab_automove() const { return impl_->slab_automove(); }
+
+double Store::slab_automove_ratio() const {
+  return impl_->slab_automove_ratio();
+}
+
 int Store::RunSlabMoverPass() { return impl_->SlabMoverPass(); }
 
 int Store::RunSlabAutomovePass() { return impl_->SlabAutomovePass(); }

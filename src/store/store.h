@@ -199,6 +199,9 @@ class Store {
   // 0 off, 1 memcached's default policy, 2 eager (moves on any eviction).
   void SetSlabAutomove(int level);
   void SetSlabAutomoveRatio(double ratio);
+  // The current values ("slabs automove" changes them), for stats settings.
+  int slab_automove() const;
+  double slab_automove_ratio() const;
   // One step of the page mover: starts a queued move or empties more of the
   // moving page, finishing it once empty. Returns 1 while a move is under
   // way, else 0. The mover thread calls it; tests call it directly.

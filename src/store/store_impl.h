@@ -82,6 +82,12 @@ class Store::Impl {
   void SetSlabAutomoveRatio(double ratio) {
     automove_ratio_.store(ratio, std::memory_order_relaxed);
   }
+  int slab_automove() const {
+    return automove_.load(std::memory_order_relaxed);
+  }
+  double slab_automove_ratio() const {
+    return automove_ratio_.load(std::memory_order_relaxed);
+  }
   int SlabMoverPass();
   int SlabAutomovePass();
   // Starts the mover thread when the options ask for it (constructor).
