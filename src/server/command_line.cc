@@ -89,8 +89,8 @@ constexpr OptionSpec kOptions[] = {
      "do not keep CAS values", true},
     {'b', "listen-backlog", ArgKind::kRequired, "<num>", "listen_backlog",
      "connections queued before accept (default: 1024)", true},
-    {'B', "protocol", ArgKind::kRequired, "<name>", nullptr,
-     "protocol selection", false},
+    {'B', "protocol", ArgKind::kRequired, "<name>", "protocol",
+     "protocol: ascii, binary or auto (default: auto)", true},
     {'I', "max-item-size", ArgKind::kRequired, "<size>", "max_item_size",
      "largest item, k or m suffix, 1k..1024m (default: 1m)", true},
     {'S', "enable-sasl", ArgKind::kNone, "", nullptr, "SASL authentication",
@@ -585,6 +585,17 @@ bool BuildOptions(ServerOptions* options, std::string* error) {
   out.threads = FLAGS_threads;
   out.max_conns = FLAGS_conn_limit;
   out.reqs_per_event = FLAGS_max_reqs_per_event;
+  if (FLAGS_protocol == "ascii") {
+    out.protocol = BindingProtocol::kAscii;
+  } else if (FLAGS_protocol == "binary") {
+    out.protocol = BindingProtocol::kBinary;
+  } else if (FLAGS_protocol == "auto") {
+    out.protocol = BindingProtocol::kAuto;
+  } else {
+    return Refuse("Invalid value for binding protocol: " + FLAGS_protocol +
+                      " -- should be one of auto, binary, or ascii",
+                  error);
+  }
   out.user = FLAGS_user;
   out.verbose = FLAGS_verbose;
   out.debug_time = FLAGS_debug_time;

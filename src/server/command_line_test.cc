@@ -40,6 +40,7 @@ TEST(CommandLineTest, DefaultsAreMemcachedsDefaults) {
   EXPECT_EQ(4, o.options.threads);
   EXPECT_EQ(1024, o.options.max_conns);
   EXPECT_EQ(20, o.options.reqs_per_event);
+  EXPECT_EQ(BindingProtocol::kAuto, o.options.protocol);
   EXPECT_EQ("", o.options.user);
   EXPECT_EQ(0, o.options.verbose);
   EXPECT_FALSE(o.options.debug_time);
@@ -410,8 +411,6 @@ TEST(CommandLineTest, EveryNotYetOptionIsRefusedInBothForms) {
       {"-P", "/p"},
       {"--pidfile=/p"},
       {"-D", ":"},
-      {"-B", "ascii"},
-      {"--protocol", "ascii"},
       {"-S"},
       {"--enable-sasl"},
       {"-F"},
@@ -502,7 +501,7 @@ TEST(CommandLineTest, HelpListsOptionsInMemcachedsOrder) {
                 {"-R, --max-reqs-per-event=<num>", "max_reqs_per_event"},
                 {"-C, --disable-cas", "disable_cas"},
                 {"-b, --listen-backlog=<num>", "listen_backlog"},
-                {"-B, --protocol=<name>", nullptr},
+                {"-B, --protocol=<name>", "protocol"},
                 {"-I, --max-item-size=<size>", "max_item_size"},
                 {"-S, --enable-sasl", nullptr},
                 {"-F, --disable-flush-all", nullptr},
@@ -558,6 +557,33 @@ TEST(CommandLineTest, UnixSocketMaskIsOctal) {
     ASSERT_EQ(CommandLineResult::kRun, o.result) << o.err;
     EXPECT_EQ("", o.err);
     EXPECT_EQ(c.mask, o.options.unix_mask);
+  }
+}
+
+TEST(CommandLineTest, BindingProtocol) {
+  const struct {
+    std::vector<std::string> args;
+    BindingProtocol protocol;
+  } kCases[] = {
+      {{"-B", "ascii"}, BindingProtocol::kAscii},
+      {{"-Bbinary"}, BindingProtocol::kBinary},
+      {{"--protocol=auto"}, BindingProtocol::kAuto},
+      {{"--protocol", "binary", "-B", "ascii"}, BindingProtocol::kAscii},
+  };
+  for (const auto& c : kCases) {
+    SCOPED_TRACE(Join(c.args));
+    gflags::FlagSaver saver;
+    Outcome o = ParseArgs(c.args);
+    ASSERT_EQ(CommandLineResult::kRun, o.result) << o.err;
+    EXPECT_EQ(c.protocol, o.options.protocol);
+  }
+  for (const char* bad : {"ASCII", "text", ""}) {
+    gflags::FlagSaver saver;
+    Outcome o = ParseArgs({"-B", bad});
+    EXPECT_EQ(CommandLineResult::kExitUsage, o.result);
+    EXPECT_EQ(std::string("memcd: Invalid value for binding protocol: ") +
+                  bad + " -- should be one of auto, binary, or ascii\n",
+              o.err);
   }
 }
 

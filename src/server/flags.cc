@@ -13,6 +13,9 @@ DEFINE_int32(threads, 4, "worker threads (-t)");
 DEFINE_int32(conn_limit, 1024, "most simultaneous connections (-c)");
 DEFINE_int32(max_reqs_per_event, 20,
              "requests served per connection before yielding (-R)");
+DEFINE_string(protocol, "auto",
+              "protocol of new connections: ascii, binary, or auto (binary "
+              "when the first byte is 0x80) (-B)");
 DEFINE_int64(memory_limit, 64, "item memory in megabytes (-m)");
 DEFINE_string(max_item_size, "1m",
               "largest item in bytes, k or m suffix allowed, 1k..1024m (-I)");

@@ -17,6 +17,7 @@ DECLARE_int32(listen_backlog);       // -b
 DECLARE_int32(threads);              // -t
 DECLARE_int32(conn_limit);           // -c
 DECLARE_int32(max_reqs_per_event);   // -R
+DECLARE_string(protocol);            // -B ascii|binary|auto
 DECLARE_int64(memory_limit);         // -m, megabytes
 DECLARE_string(max_item_size);       // -I, bytes with optional k/m suffix
 DECLARE_double(slab_growth_factor);  // -f

@@ -10,6 +10,13 @@
 
 namespace memcd {
 
+// -B: the protocol of a new connection.
+enum class BindingProtocol {
+  kAscii,   // text (and meta) only: a binary request is just a bad line
+  kBinary,  // binary only: anything else closes the connection
+  kAuto,    // binary when the connection's first byte is 0x80, else text
+};
+
 struct ServerOptions {
   int port = 11211;              // -p, TCP port; 0 disables TCP
   int udp_port = 0;              // -U, 0 = off (as memcached since 1.5.6)
@@ -20,6 +27,7 @@ struct ServerOptions {
   int threads = 4;               // -t
   int max_conns = 1024;          // -c
   int reqs_per_event = 20;       // -R
+  BindingProtocol protocol = BindingProtocol::kAuto;  // -B
   std::string user;              // -u
   int verbose = 0;               // -v / -vv / -vvv
   bool debug_time = false;       // enables the "debugtime" command (tests only)

@@ -51,11 +51,15 @@ void ResponseBuffer::AppendLine(std::string_view line) {
 }
 
 void ResponseBuffer::AppendValue(ItemRef item) {
+  AppendValueBytes(std::move(item));
+  AddPiece(kCrlf, 2);
+}
+
+void ResponseBuffer::AppendValueBytes(ItemRef item) {
   // One piece for an ordinary item, one per chunk for a large one.
   ValueReader reader(item);
   std::string_view piece;
   while (reader.Next(&piece)) AddPiece(piece.data(), piece.size());
-  AddPiece(kCrlf, 2);
   items_.push_back(std::move(item));
 }
 

@@ -38,6 +38,8 @@ class ResponseBuffer {
   // iovec per piece of the value (see ValueReader), the item held until
   // Clear().
   void AppendValue(ItemRef item);
+  // The same without the "\r\n" (binary protocol replies).
+  void AppendValueBytes(ItemRef item);
 
   bool empty() const { return next_piece_ == pieces_.size(); }
   size_t pending_bytes() const { return pending_bytes_; }

@@ -11,7 +11,9 @@
 #include <string>
 
 #include "net/worker.h"
+#include "proto/binary_parser.h"
 #include "proto/text_parser.h"
+#include "server/binary_handler.h"
 
 namespace memcd {
 namespace {
@@ -43,7 +45,18 @@ Session::Session(WorkerSessions* owner, int fd)
     : owner_(owner),
       fd_(fd),
       input_(owner->buffer_pool()),
-      output_(owner->buffer_pool()) {}
+      output_(owner->buffer_pool()) {
+  switch (owner->ctx()->options->protocol) {
+    case BindingProtocol::kAscii:
+      break;
+    case BindingProtocol::kBinary:
+      binary_ = std::make_unique<BinaryHandler>(owner->ctx(), owner->stats());
+      break;
+    case BindingProtocol::kAuto:
+      negotiating_ = true;
+      break;
+  }
+}
 
 Session::~Session() {
   if (read_event_ != nullptr) event_free(read_event_);
@@ -130,6 +143,17 @@ void Session::ProcessInput() {
       event_active(read_event_, EV_READ, 0);
       break;
     }
+    if (negotiating_) {
+      negotiating_ = false;
+      if (static_cast<uint8_t>(input_.data()[0]) == kBinaryRequestMagic) {
+        binary_ = std::make_unique<BinaryHandler>(owner_->ctx(), owner_->stats());
+      }
+    }
+    if (binary_ != nullptr) {
+      if (!ProcessBinaryRequest()) break;
+      handled++;
+      continue;
+    }
     TextRequest req;
     ParseResult r = ParseTextRequest(input_.data(), &req);
     if (r.status == ParseStatus::kNeedMore) {
@@ -173,11 +197,43 @@ void Session::ProcessInput() {
   FlushOutput();
 }
 
+bool Session::ProcessBinaryRequest() {
+  size_t consumed = 0;
+  uint64_t swallow = 0;
+  const BinaryHandler::Next next =
+      binary_->Handle(input_.data(), &consumed, &output_, &pending_, &swallow);
+  if (next == BinaryHandler::Next::kNeedMore) return false;
+  input_.Consume(consumed);
+  switch (next) {
+    case BinaryHandler::Next::kReadValue:
+      state_ = State::kValue;
+      value_ = ValueWriter(pending_.item);
+      break;
+    case BinaryHandler::Next::kSwallow:
+      state_ = State::kSwallow;
+      swallow_left_ = swallow;
+      break;
+    case BinaryHandler::Next::kClose:
+      state_ = State::kClosing;
+      break;
+    case BinaryHandler::Next::kNeedMore:
+    case BinaryHandler::Next::kCommand:
+      break;
+  }
+  return true;
+}
+
 bool Session::ConsumeValue() {
   if (value_.left() > 0) {
     if (input_.empty()) return false;
     input_.Consume(value_.Write(input_.data().data(), input_.size()));
     if (value_.left() > 0) return false;
+  }
+  if (binary_ != nullptr) {  // a binary value has no "\r\n" after it
+    value_ = ValueWriter();
+    binary_->CompleteStore(&pending_, &output_);
+    state_ = State::kCommand;
+    return true;
   }
   if (input_.size() < 2) return false;
   std::string_view end = input_.data().substr(0, 2);

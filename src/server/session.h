@@ -25,6 +25,7 @@ struct event_base;
 
 namespace memcd {
 
+class BinaryHandler;
 class Worker;
 class WorkerSessions;
 
@@ -46,6 +47,8 @@ class Session {
   // Reads what the socket has; false when the peer is gone.
   bool ReadInput();
   void ProcessInput();
+  // Handles one binary request; false when more input is needed.
+  bool ProcessBinaryRequest();
   // Consumes data-block bytes; false when more input is needed.
   bool ConsumeValue();
   bool ConsumeSwallow();
@@ -76,6 +79,10 @@ class Session {
   // set, no further request is processed.
   std::unique_ptr<LruMetadump> dump_;
   int dump_batches_left_ = 0;    // this event's budget of dump batches
+  // The protocol (-B): binary_ is set once the connection speaks binary;
+  // under "auto" its first byte decides, while negotiating_.
+  bool negotiating_ = false;
+  std::unique_ptr<BinaryHandler> binary_;
 };
 
 // A worker's sessions and what they share: the handler and its counters.

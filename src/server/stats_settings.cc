@@ -61,7 +61,10 @@ void WriteSettings(const ServerContext& ctx, StatsWriter* w) {
   w->Add("reqs_per_event", static_cast<uint64_t>(o.reqs_per_event));
   w->Add("cas_enabled", YesNo(so.use_cas));
   w->Add("tcp_backlog", static_cast<uint64_t>(o.backlog));
-  w->Add("binding_protocol", "ascii");  // the text protocol only, so far
+  const char* protocol = "auto-negotiate";  // memcached's names
+  if (o.protocol == BindingProtocol::kAscii) protocol = "ascii";
+  if (o.protocol == BindingProtocol::kBinary) protocol = "binary";
+  w->Add("binding_protocol", protocol);
   w->Add("auth_enabled_sasl", "no");
   w->Add("auth_enabled_ascii", "no");
   w->Add("item_size_max", static_cast<uint64_t>(so.item_size_max));

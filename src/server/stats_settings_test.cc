@@ -80,7 +80,7 @@ TEST_F(StatsSettingsTest, DefaultsInMemcachedsOrderAndFormats) {
             "STAT reqs_per_event 20\r\n"
             "STAT cas_enabled yes\r\n"
             "STAT tcp_backlog 1024\r\n"
-            "STAT binding_protocol ascii\r\n"
+            "STAT binding_protocol auto-negotiate\r\n"
             "STAT auth_enabled_sasl no\r\n"
             "STAT auth_enabled_ascii no\r\n"
             "STAT item_size_max 1048576\r\n"
@@ -125,6 +125,7 @@ TEST_F(StatsSettingsTest, FollowsOptionsAndRunTimeChanges) {
   o.udp_port = 11311;
   o.unix_socket = "/tmp/m.sock";
   o.unix_mask = 0770;
+  o.protocol = BindingProtocol::kBinary;
   Start(o);
   ASSERT_EQ(RunCacheMemlimitCommand("100", store_.get()), "OK");
   store_->SetLruTempTtl(30);
@@ -135,7 +136,7 @@ TEST_F(StatsSettingsTest, FollowsOptionsAndRunTimeChanges) {
         "STAT growth_factor 1.50\r\n", "STAT track_sizes yes\r\n",
         "STAT temp_lru yes\r\n", "STAT temporary_ttl 30\r\n",
         "STAT udpport 11311\r\n", "STAT domain_socket /tmp/m.sock\r\n",
-        "STAT umask 770\r\n"}) {
+        "STAT umask 770\r\n", "STAT binding_protocol binary\r\n"}) {
     EXPECT_NE(s.find(line), std::string::npos) << line << s;
   }
 }

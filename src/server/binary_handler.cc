@@ -1,0 +1,383 @@
+#include "server/binary_handler.h"
+
+#include <glog/logging.h>
+
+#include <cstring>
+#include <string>
+#include <utility>
+
+#include "base/numbers.h"
+#include "server/stats_report.h"
+
+namespace memcd {
+namespace {
+
+using C = BinaryCommand;
+
+// memcached's ENOMEM bodies: its text errors without "SERVER_ERROR ".
+const char kNoMemoryItem[] = "Out of memory allocating item";
+const char kNoMemoryIncr[] = "Out of memory incrementing value";
+const char kNoMemoryNewItem[] = "Out of memory allocating new item";
+
+bool IsTouch(C c) { return c == C::kTouch || c == C::kGat || c == C::kGatK; }
+
+StoreMode ModeOf(const BinaryRequest& req) {
+  switch (req.command) {
+    case C::kAppend: return StoreMode::kAppend;
+    case C::kPrepend: return StoreMode::kPrepend;
+    default: break;
+  }
+  // memcached turns any set/add/replace that carries a CAS into a cas.
+  if (req.header.cas != 0) return StoreMode::kCas;
+  if (req.command == C::kAdd) return StoreMode::kAdd;
+  if (req.command == C::kReplace) return StoreMode::kReplace;
+  return StoreMode::kSet;
+}
+
+}  // namespace
+
+void BinaryHandler::Reply(const BinaryHeader& request, BinaryStatus status,
+                          uint64_t cas, std::string_view extras,
+                          std::string_view key, std::string_view body,
+                          size_t more, ResponseBuffer* out) {
+  BinaryHeader h;
+  h.magic = kBinaryResponseMagic;
+  h.opcode = request.opcode;
+  h.key_length = static_cast<uint16_t>(key.size());
+  h.extras_length = static_cast<uint8_t>(extras.size());
+  h.status = static_cast<uint16_t>(status);
+  h.body_length =
+      static_cast<uint32_t>(extras.size() + key.size() + body.size() + more);
+  h.opaque = request.opaque;
+  h.cas = cas;
+  const size_t size =
+      kBinaryHeaderSize + extras.size() + key.size() + body.size();
+  char* start = out->Reserve(size);
+  EncodeBinaryHeader(h, start);
+  char* p = start + kBinaryHeaderSize;
+  for (std::string_view part : {extras, key, body}) {
+    if (part.empty()) continue;
+    memcpy(p, part.data(), part.size());
+    p += part.size();
+  }
+  out->Commit(size);
+}
+
+void BinaryHandler::Error(const BinaryHeader& request, BinaryStatus status,
+                          ResponseBuffer* out, const char* text) {
+  std::string_view body = text != nullptr ? text : BinaryStatusText(status);
+  Reply(request, status, 0, {}, {}, body, 0, out);
+}
+
+void BinaryHandler::Success(const BinaryRequest& req, uint64_t cas,
+                            std::string_view body, ResponseBuffer* out) {
+  if (req.quiet) return;
+  Reply(req.header, BinaryStatus::kSuccess, cas, {}, {}, body, 0, out);
+}
+
+BinaryHandler::Next BinaryHandler::Handle(std::string_view input,
+                                          size_t* consumed,
+                                          ResponseBuffer* out,
+                                          PendingStore* pending,
+                                          uint64_t* swallow) {
+  BinaryRequest req;
+  const BinaryParseResult r = ParseBinaryRequest(input, &req);
+  *consumed = r.consumed;
+  switch (r.status) {
+    case BinaryParseStatus::kNeedMore:
+      return Next::kNeedMore;
+    case BinaryParseStatus::kBadMagic:
+      // As memcached: not even an error packet.
+      VLOG(1) << "binary: invalid magic " << int{req.header.magic};
+      *consumed = input.size();
+      return Next::kClose;
+    case BinaryParseStatus::kBadLengths:
+      Error(req.header, BinaryStatus::kUnknownCommand, out);
+      return Next::kClose;
+    case BinaryParseStatus::kInvalid:
+      VLOG(1) << "binary: protocol error, opcode " << int{req.header.opcode};
+      Error(req.header, BinaryStatus::kInvalidArguments, out);
+      return Next::kClose;
+    case BinaryParseStatus::kUnknownCommand:
+      Error(req.header, BinaryStatus::kUnknownCommand, out);
+      *swallow = r.swallow;
+      return r.swallow > 0 ? Next::kSwallow : Next::kCommand;
+    case BinaryParseStatus::kOk:
+      break;
+  }
+  VLOG(2) << "binary: opcode " << int{req.header.opcode} << " key "
+          << req.key;
+  return Execute(req, out, pending, swallow);
+}
+
+BinaryHandler::Next BinaryHandler::Execute(const BinaryRequest& req,
+                                           ResponseBuffer* out,
+                                           PendingStore* pending,
+                                           uint64_t* swallow) {
+  switch (req.command) {
+    case C::kGet:
+    case C::kGetK:
+    case C::kTouch:
+    case C::kGat:
+    case C::kGatK:
+      Get(req, out);
+      return Next::kCommand;
+    case C::kSet:
+    case C::kAdd:
+    case C::kReplace:
+    case C::kAppend:
+    case C::kPrepend:
+      return StartStore(req, out, pending, swallow);
+    case C::kDelete:
+      Delete(req, out);
+      return Next::kCommand;
+    case C::kIncrement:
+    case C::kDecrement:
+      Arith(req, out);
+      return Next::kCommand;
+    case C::kFlush: {
+      stats_->flush_cmds.Add();
+      const RelTime when = req.has_exptime && req.exptime > 0
+                               ? ctx_->clock->ToRelTime(req.exptime)
+                               : ctx_->clock->Now();
+      ctx_->store->FlushAll(when);
+      Success(req, 0, {}, out);
+      return Next::kCommand;
+    }
+    case C::kNoop:
+      Success(req, 0, {}, out);
+      return Next::kCommand;
+    case C::kVersion:
+      Success(req, 0, ServerVersion(), out);
+      return Next::kCommand;
+    case C::kQuit:
+      Success(req, 0, {}, out);
+      return Next::kClose;
+    case C::kStat:
+      Stat(req, out);
+      return Next::kCommand;
+  }
+  Error(req.header, BinaryStatus::kUnknownCommand, out);
+  return Next::kCommand;
+}
+
+void BinaryHandler::Get(const BinaryRequest& req, ResponseBuffer* out) {
+  const bool touch = IsTouch(req.command);
+  const bool with_key = req.command == C::kGetK || req.command == C::kGatK;
+  Store* store = ctx_->store;
+  ItemRef item =
+      touch ? store->GetAndTouch(req.key, ctx_->clock->ToRelTime(req.exptime))
+            : store->Get(req.key);
+  (touch ? stats_->touch_cmds : stats_->get_cmds).Add();
+  if (!item) {
+    (touch ? stats_->touch_misses : stats_->get_misses).Add();
+    if (req.quiet) return;
+    if (with_key) {
+      // GETK/GATK: the key instead of "Not found".
+      Reply(req.header, BinaryStatus::kKeyNotFound, 0, {}, req.key, {}, 0,
+            out);
+    } else {
+      Error(req.header, BinaryStatus::kKeyNotFound, out);
+    }
+    return;
+  }
+  if (touch) {
+    stats_->touch_hits.Add();
+  } else {
+    stats_->get_hits.Add();
+    stats_->lru_hits[item.lru_slot()].Add();
+  }
+  char flags[4];
+  StoreBigEndian32(item.client_flags(), flags);
+  // TOUCH answers with the flags only.
+  const size_t value = req.command == C::kTouch ? 0 : item.value_length();
+  Reply(req.header, BinaryStatus::kSuccess, item.cas(),
+        std::string_view(flags, 4), with_key ? req.key : std::string_view(),
+        {}, value, out);
+  if (value > 0) out->AppendValueBytes(std::move(item));
+}
+
+BinaryHandler::Next BinaryHandler::StartStore(const BinaryRequest& req,
+                                              ResponseBuffer* out,
+                                              PendingStore* pending,
+                                              uint64_t* swallow) {
+  store_header_ = req.header;
+  store_command_ = req.command;
+  pending->mode = ModeOf(req);
+  pending->cas_in = req.header.cas;
+  pending->noreply = req.quiet;
+  pending->value_length = req.value_length;
+  pending->item.Reset();
+  // append/prepend keep the old item's flags and expiry.
+  const bool concat = req.command == C::kAppend || req.command == C::kPrepend;
+  const RelTime exptime = concat ? 0 : ctx_->clock->ToRelTime(req.exptime);
+  AllocResult r = ctx_->store->Allocate(req.key, concat ? 0 : req.flags,
+                                        exptime, req.value_length,
+                                        &pending->item);
+  if (r == AllocResult::kOk) return Next::kReadValue;
+  // memcached counts neither store_too_large nor store_no_memory here.
+  if (r == AllocResult::kTooLarge) {
+    Error(req.header, BinaryStatus::kTooLarge, out);
+  } else {
+    Error(req.header, BinaryStatus::kOutOfMemory, out, kNoMemoryItem);
+  }
+  // As memcached: a failed set must not leave the old value readable.
+  if (req.command == C::kSet) ctx_->store->Delete(req.key);
+  *swallow = req.value_length;
+  return req.value_length > 0 ? Next::kSwallow : Next::kCommand;
+}
+
+void BinaryHandler::CompleteStore(PendingStore* pending, ResponseBuffer* out) {
+  ItemRef item = std::move(pending->item);
+  stats_->set_cmds.Add();
+  const bool concat = pending->mode == StoreMode::kAppend ||
+                      pending->mode == StoreMode::kPrepend;
+  StoreResult r;
+  uint64_t cas = 0;
+  if (concat && pending->cas_in != 0 &&
+      CasMismatch(item.key(), pending->cas_in)) {
+    r = StoreResult::kExists;
+  } else {
+    r = ctx_->store->StoreItem(item, pending->mode, pending->cas_in, &cas);
+  }
+  if (pending->mode == StoreMode::kCas) {
+    if (r == StoreResult::kStored) stats_->cas_hits.Add();
+    if (r == StoreResult::kExists) stats_->cas_badval.Add();
+    if (r == StoreResult::kNotFound) stats_->cas_misses.Add();
+  }
+  switch (r) {
+    case StoreResult::kStored:
+      if (!pending->noreply) {
+        Reply(store_header_, BinaryStatus::kSuccess, cas, {}, {}, {}, 0, out);
+      }
+      return;
+    case StoreResult::kExists:
+      Error(store_header_, BinaryStatus::kKeyExists, out);
+      return;
+    case StoreResult::kNotFound:
+      Error(store_header_, BinaryStatus::kKeyNotFound, out);
+      return;
+    case StoreResult::kNotStored:
+    case StoreResult::kNoMemory:
+      // memcached names the reason after the command.
+      if (store_command_ == C::kAdd) {
+        Error(store_header_, BinaryStatus::kKeyExists, out);
+      } else if (store_command_ == C::kReplace) {
+        Error(store_header_, BinaryStatus::kKeyNotFound, out);
+      } else {
+        Error(store_header_, BinaryStatus::kNotStored, out);
+      }
+      return;
+  }
+}
+
+bool BinaryHandler::CasMismatch(std::string_view key, uint64_t cas) {
+  ItemRef current = ctx_->store->Get(key);
+  return current && current.cas() != cas;
+}
+
+void BinaryHandler::Delete(const BinaryRequest& req, ResponseBuffer* out) {
+  if (req.header.cas != 0 && CasMismatch(req.key, req.header.cas)) {
+    Error(req.header, BinaryStatus::kKeyExists, out);
+    return;
+  }
+  if (ctx_->store->Delete(req.key)) {
+    stats_->delete_hits.Add();
+    Success(req, 0, {}, out);
+  } else {
+    stats_->delete_misses.Add();
+    Error(req.header, BinaryStatus::kKeyNotFound, out);
+  }
+}
+
+void BinaryHandler::Arith(const BinaryRequest& req, ResponseBuffer* out) {
+  const bool incr = req.command == C::kIncrement;
+  if (req.header.cas != 0 && CasMismatch(req.key, req.header.cas)) {
+    Error(req.header, BinaryStatus::kKeyExists, out);
+    return;
+  }
+  uint64_t value = 0;
+  uint64_t cas = 0;
+  switch (ctx_->store->Arith(req.key, incr, req.delta, &value, &cas)) {
+    case ArithResult::kOk: {
+      (incr ? stats_->incr_hits : stats_->decr_hits).Add();
+      char body[8];
+      StoreBigEndian64(value, body);
+      Success(req, cas, std::string_view(body, 8), out);
+      return;
+    }
+    case ArithResult::kNonNumeric:
+      Error(req.header, BinaryStatus::kDeltaBadValue, out);
+      return;
+    case ArithResult::kNoMemory:
+      Error(req.header, BinaryStatus::kOutOfMemory, out, kNoMemoryIncr);
+      return;
+    case ArithResult::kNotFound:
+      if (req.exptime != kBinaryNoCreate) {
+        ArithCreate(req, out);
+        return;
+      }
+      (incr ? stats_->incr_misses : stats_->decr_misses).Add();
+      Error(req.header, BinaryStatus::kKeyNotFound, out);
+      return;
+  }
+}
+
+void BinaryHandler::ArithCreate(const BinaryRequest& req,
+                                ResponseBuffer* out) {
+  char digits[24];
+  const size_t length = FormatUint64(req.initial, digits);
+  ItemRef item;
+  if (ctx_->store->Allocate(req.key, 0, ctx_->clock->ToRelTime(req.exptime),
+                            static_cast<uint32_t>(length),
+                            &item) != AllocResult::kOk) {
+    Error(req.header, BinaryStatus::kOutOfMemory, out, kNoMemoryNewItem);
+    return;
+  }
+  ValueWriter(item).Write(digits, length);
+  uint64_t cas = 0;
+  if (ctx_->store->StoreItem(item, StoreMode::kAdd, 0, &cas) !=
+      StoreResult::kStored) {
+    Error(req.header, BinaryStatus::kNotStored, out);
+    return;
+  }
+  char body[8];
+  StoreBigEndian64(req.initial, body);
+  Success(req, cas, std::string_view(body, 8), out);
+}
+
+void BinaryHandler::Stat(const BinaryRequest& req, ResponseBuffer* out) {
+  // memcached's binary STAT matches "reset" and "settings" as prefixes and
+  // the other groups exactly; "detail" (which memcd lacks) and the rest are
+  // KEY_ENOENT.
+  std::string_view group = req.key;
+  std::string text;
+  if (group.substr(0, 5) == "reset") {
+    ResetStats(*ctx_);
+  } else if (group.substr(0, 8) == "settings") {
+    WriteStatsGroup(*ctx_, "settings", &text);
+  } else if (!(group.empty() || group == "items" || group == "slabs" ||
+               group == "sizes") ||
+             !WriteStatsGroup(*ctx_, group, &text)) {
+    Error(req.header, BinaryStatus::kKeyNotFound, out);
+    return;
+  }
+  // One packet per "STAT <name> <value>\r\n" line, then an empty one.
+  std::string_view rest = text;
+  while (!rest.empty()) {
+    const size_t eol = rest.find("\r\n");
+    std::string_view line = rest.substr(0, eol);
+    rest.remove_prefix(eol == std::string_view::npos ? rest.size() : eol + 2);
+    if (line.substr(0, 5) != "STAT ") continue;  // "END"
+    line.remove_prefix(5);
+    const size_t space = line.find(' ');
+    std::string_view name = line.substr(0, space);
+    std::string_view value =
+        space == std::string_view::npos ? std::string_view()
+                                        : line.substr(space + 1);
+    Reply(req.header, BinaryStatus::kSuccess, 0, {}, name, value, 0, out);
+  }
+  Reply(req.header, BinaryStatus::kSuccess, 0, {}, {}, {}, 0, out);
+}
+
+}  // namespace memcd
