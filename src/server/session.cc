@@ -12,6 +12,7 @@
 
 #include "net/worker.h"
 #include "proto/binary_parser.h"
+#include "proto/meta_parser.h"
 #include "proto/text_parser.h"
 #include "server/binary_handler.h"
 
@@ -154,6 +155,14 @@ void Session::ProcessInput() {
       handled++;
       continue;
     }
+    // A meta line without its end yet goes on to the text parser, which
+    // waits for more or refuses an overlong line as for any command.
+    if (IsMetaCommand(input_.data()) &&
+        input_.data().find('\n') != std::string_view::npos) {
+      ProcessMetaRequest();
+      handled++;
+      continue;
+    }
     TextRequest req;
     ParseResult r = ParseTextRequest(input_.data(), &req);
     if (r.status == ParseStatus::kNeedMore) {
@@ -221,6 +230,22 @@ bool Session::ProcessBinaryRequest() {
       break;
   }
   return true;
+}
+
+void Session::ProcessMetaRequest() {
+  size_t consumed = 0;
+  const TextHandler::Next next =
+      owner_->handler()->HandleMeta(input_.data(), &consumed, &output_, &pending_);
+  DCHECK_GT(consumed, 0u) << "a whole meta line is always consumed";
+  VLOG(2) << "conn " << fd_ << " < " << RequestLineForLog(input_.data());
+  input_.Consume(consumed);
+  if (next == TextHandler::Next::kReadValue) {
+    state_ = State::kValue;
+    value_ = ValueWriter(pending_.item);
+  } else if (next == TextHandler::Next::kSwallow) {
+    state_ = State::kSwallow;
+    swallow_left_ = uint64_t{pending_.value_length} + 2;
+  }
 }
 
 bool Session::ConsumeValue() {

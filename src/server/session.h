@@ -49,6 +49,8 @@ class Session {
   void ProcessInput();
   // Handles one binary request; false when more input is needed.
   bool ProcessBinaryRequest();
+  // Handles one meta request whose whole line is buffered.
+  void ProcessMetaRequest();
   // Consumes data-block bytes; false when more input is needed.
   bool ConsumeValue();
   bool ConsumeSwallow();

@@ -82,6 +82,7 @@ void WriteGeneral(const ServerContext& ctx, StatsWriter* w) {
   w->Add("cmd_set", t.set_cmds);
   w->Add("cmd_flush", t.flush_cmds);
   w->Add("cmd_touch", t.touch_cmds);
+  w->Add("cmd_meta", t.meta_cmds);
   w->Add("get_hits", t.get_hits);
   w->Add("get_misses", t.get_misses);
   w->Add("get_expired", st.get_expired);

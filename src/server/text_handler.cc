@@ -8,6 +8,7 @@
 #include "base/numbers.h"
 #include "server/crawler_commands.h"
 #include "server/lru_commands.h"
+#include "server/meta_handler.h"
 #include "server/slabs_commands.h"
 #include "server/memlimit_command.h"
 #include "server/stats_report.h"
@@ -35,6 +36,16 @@ StoreMode ModeOf(TextCommand c) {
 }
 
 }  // namespace
+
+TextHandler::TextHandler(ServerContext* ctx, ThreadStats* stats)
+    : ctx_(ctx), stats_(stats), meta_(std::make_unique<MetaHandler>(ctx, stats)) {}
+
+TextHandler::~TextHandler() = default;
+
+TextHandler::Next TextHandler::HandleMeta(std::string_view buf, size_t* consumed,
+                                          ResponseBuffer* out, PendingStore* pending) {
+  return meta_->Handle(buf, consumed, out, pending);
+}
 
 void TextHandler::Reply(const TextRequest& req, ResponseBuffer* out,
                         std::string_view line) {
@@ -233,6 +244,10 @@ TextHandler::Next TextHandler::StartStore(const TextRequest& req, ResponseBuffer
 
 void TextHandler::CompleteStore(PendingStore* pending, bool terminated,
                                 ResponseBuffer* out) {
+  if (!pending->meta_line.empty()) {
+    meta_->CompleteStore(pending, terminated, out);
+    return;
+  }
   ItemRef item = std::move(pending->item);
   auto reply = [&](std::string_view line) {
     if (!pending->noreply) out->AppendLine(line);

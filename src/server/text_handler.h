@@ -6,6 +6,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
+#include <string_view>
 
 #include "proto/text_parser.h"
 #include "server/response_buffer.h"
@@ -16,6 +18,8 @@
 
 namespace memcd {
 
+class MetaHandler;  // server/meta_handler.h
+
 // A storage command whose data block is still being read.
 struct PendingStore {
   ItemRef item;             // empty when the data is being swallowed
@@ -23,12 +27,18 @@ struct PendingStore {
   uint64_t cas_in = 0;
   bool noreply = false;
   uint32_t value_length = 0;
+  // An ms: its command line, parsed again once the data has arrived
+  // (server/meta_handler.h); empty for every other command.
+  std::string meta_line;
 };
 
 class TextHandler {
  public:
   // Both pointers are borrowed; `stats` belongs to the calling worker.
-  TextHandler(ServerContext* ctx, ThreadStats* stats) : ctx_(ctx), stats_(stats) {}
+  TextHandler(ServerContext* ctx, ThreadStats* stats);
+  ~TextHandler();
+  TextHandler(const TextHandler&) = delete;
+  TextHandler& operator=(const TextHandler&) = delete;
 
   enum class Next {
     kCommand,    // read the next command
@@ -45,9 +55,13 @@ class TextHandler {
               std::unique_ptr<LruMetadump>* dump);
   // Answers a request the parser refused (`req` holds what was parsed).
   void RejectRequest(const TextRequest& req, const ParseResult& result, ResponseBuffer* out);
-  // The data block of a pending storage command has arrived; `terminated`
-  // tells whether it was followed by "\r\n".
+  // The data block of a pending storage command (text or meta) has arrived;
+  // `terminated` tells whether it was followed by "\r\n".
   void CompleteStore(PendingStore* pending, bool terminated, ResponseBuffer* out);
+  // A meta command line (proto/meta_parser.h's IsMetaCommand()): see
+  // MetaHandler::Handle. *consumed is 0 while the line is incomplete.
+  Next HandleMeta(std::string_view buf, size_t* consumed, ResponseBuffer* out,
+                  PendingStore* pending);
 
  private:
   Next StartStore(const TextRequest& req, ResponseBuffer* out, PendingStore* pending);
@@ -58,6 +72,7 @@ class TextHandler {
 
   ServerContext* ctx_;
   ThreadStats* stats_;
+  std::unique_ptr<MetaHandler> meta_;
 };
 
 }  // namespace memcd

@@ -16,6 +16,7 @@ namespace memcd {
   X(set_cmds, "cmd_set")                  \
   X(flush_cmds, "cmd_flush")              \
   X(touch_cmds, "cmd_touch")              \
+  X(meta_cmds, "cmd_meta")                \
   X(get_hits, "get_hits")                 \
   X(get_misses, "get_misses")             \
   X(delete_misses, "delete_misses")       \

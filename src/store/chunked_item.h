@@ -19,13 +19,12 @@
 namespace memcd {
 
 // The head of each chunk of a chained value; the value bytes follow it. Its
-// first four bytes mirror Item's (refcount, flags, slab_class), so the page
+// first four bytes mirror Item's (refcount, flags), so the page
 // mover can tell a value chunk from an item: `kind` has kChunkIsValue, which
 // no item sets, and `no_refs` stays 0, so the mover never pins it as an item.
 struct ValueChunk {
   std::atomic<uint16_t> no_refs;  // always 0
-  std::atomic<uint8_t> kind;      // kChunkIsValue, stored (release) last
-  uint8_t slab_class;             // the chunk's class, to free it
+  std::atomic<uint16_t> kind;     // kChunkIsValue, stored (release) last
   uint32_t length;                // value bytes in this chunk
   ValueChunk* next;               // nullptr in the last chunk
   // For the page mover, which finds chunks by address: the chunked item
@@ -33,11 +32,12 @@ struct ValueChunk {
   // key's hash. Written before `kind`; read only after it.
   ItemId owner;
   uint32_t owner_hash;
+  uint8_t slab_class;  // the chunk's class, to free it
 
   char* data() { return reinterpret_cast<char*>(this + 1); }
   const char* data() const { return reinterpret_cast<const char*>(this + 1); }
 };
-static_assert(sizeof(ValueChunk) == 24, "chunk data stays 8-aligned");
+static_assert(sizeof(ValueChunk) == 32, "chunk data stays 8-aligned");
 static_assert(offsetof(ValueChunk, no_refs) == offsetof(Item, refcount) &&
                   offsetof(ValueChunk, kind) == offsetof(Item, flags),
               "a value chunk's tag overlays an item's refcount and flags");

@@ -1,4 +1,4 @@
-// The in-memory layout of one item: a 33-byte header, then the 8-byte CAS
+// The in-memory layout of one item: a 34-byte header, then the 8-byte CAS
 // (only with CAS enabled), then the key, then the value without "\r\n".
 // Items live in arena chunks and refer to each other by 32-bit ItemId.
 #ifndef MEMCD_STORE_ITEM_H_
@@ -20,7 +20,7 @@ using ItemId = uint32_t;
 constexpr ItemId kNullItemId = 0xffffffffu;
 
 // Item::flags bits.
-enum ItemFlag : uint8_t {
+enum ItemFlag : uint16_t {
   kItemLinked = 1 << 0,   // in the hash table and the LRU
   kItemFetched = 1 << 1,  // read at least once since stored
   kItemHasCas = 1 << 2,   // 8 CAS bytes follow the header
@@ -32,21 +32,27 @@ enum ItemFlag : uint8_t {
   // The value lives in a chain of chunks (store/chunked_item.h); the value
   // bytes in the item hold the chain's head. Set at allocation, never changed.
   kItemChunked = 1 << 7,
+  // Meta protocol (mg/ms/md with I, N, R): the value is stale (invalidated);
+  // a client was handed the win token (W) and the others get Z until the
+  // item is replaced. Both are cleared by replacing the item.
+  kItemStale = 1 << 8,
+  kItemTokenSent = 1 << 9,
+  // The key was sent base64 encoded (meta "b"): replies encode it again.
+  kItemKeyBinary = 1 << 10,
 };
 // Bits 4-5 of Item::flags: a linked item's LRU segment (store/lru.h).
-constexpr uint8_t kItemLruShift = 4;
-constexpr uint8_t kItemLruMask = 3 << kItemLruShift;
+constexpr uint16_t kItemLruShift = 4;
+constexpr uint16_t kItemLruMask = 3 << kItemLruShift;
 
 struct Item {
-  static constexpr size_t kHeaderSize = 33;
+  static constexpr size_t kHeaderSize = 34;
   static constexpr size_t kCasSize = 8;
 
   // refcount and flags come first, at the same offsets as in a ValueChunk:
   // the page mover reads them in any used chunk of a page (see
   // store_slab_mover.cc). A free chunk has both 0.
   std::atomic<uint16_t> refcount;  // 1 while linked, +1 per ItemRef or pin
-  std::atomic<uint8_t> flags;      // ItemFlag bits; relaxed, item lock to write
-  uint8_t slab_class;              // fixed while the chunk is in use
+  std::atomic<uint16_t> flags;     // ItemFlag bits; relaxed, item lock to write
   ItemId h_next;                   // hash chain; item lock of the key's stripe
   ItemId lru_prev;                 // toward the head; the class's LRU lock
   ItemId lru_next;                 // toward the tail; the class's LRU lock
@@ -54,8 +60,9 @@ struct Item {
   std::atomic<RelTime> time;       // last store or access; item lock
   uint32_t client_flags;           // immutable once stored
   uint32_t value_length;           // immutable once stored
+  uint8_t slab_class;              // fixed while the chunk is in use
   uint8_t key_length;
-  char tail[3];  // first bytes of [cas] key value
+  char tail[2];  // first bytes of [cas] key value
 
   size_t cas_size() const {
     return (flags.load(std::memory_order_relaxed) & kItemHasCas) ? kCasSize : 0;
@@ -76,7 +83,7 @@ struct Item {
     return (flags.load(std::memory_order_acquire) & kItemLinked) != 0;
   }
   void clear_flag(ItemFlag f) {
-    flags.fetch_and(static_cast<uint8_t>(~f), std::memory_order_relaxed);
+    flags.fetch_and(static_cast<uint16_t>(~f), std::memory_order_relaxed);
   }
 
   char* bytes() { return reinterpret_cast<char*>(this); }

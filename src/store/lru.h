@@ -33,10 +33,10 @@ inline LruSegment SegmentOf(const Item& item) {
 }
 // REQUIRES the item lock. A CAS loop: other flag bits may change meanwhile.
 inline void SetSegment(Item* item, LruSegment segment) {
-  uint8_t old = item->flags.load(std::memory_order_relaxed);
-  uint8_t desired;
+  uint16_t old = item->flags.load(std::memory_order_relaxed);
+  uint16_t desired;
   do {
-    desired = static_cast<uint8_t>((old & ~kItemLruMask) |
+    desired = static_cast<uint16_t>((old & ~kItemLruMask) |
                                    (segment << kItemLruShift));
   } while (!item->flags.compare_exchange_weak(old, desired,
                                               std::memory_order_relaxed));

@@ -200,11 +200,11 @@ TEST_F(LruCrawlerTest, MetadumpLinesAreMemcachedsFormat) {
             StoreResult::kStored);
   clock_.Advance(5);  // now 105: "gone" expired, not listed
   EXPECT_EQ(GetValue(store_.get(), "a"), "x");
-  // Oldest first (LRU tail to head); 33 + 8 CAS + key + value bytes.
+  // Oldest first (LRU tail to head); 34 + 8 CAS + key + value bytes.
   const std::vector<std::string> want = {
-      "key=a exp=-1 la=1700000100 cas=1 fetch=yes cls=1 size=43",
+      "key=a exp=-1 la=1700000100 cas=1 fetch=yes cls=1 size=44",
       "key=k%251%20b exp=1700000200 la=1700000100 cas=2 fetch=no cls=1 "
-      "size=48",
+      "size=49",
   };
   EXPECT_EQ(DumpLines(), want);
   std::vector<bool> only1 = {false, true};

@@ -153,6 +153,31 @@ ArithResult Store::Arith(std::string_view key, bool incr, uint64_t delta,
   return impl_->Arith(key, incr, delta, value_out, cas_out);
 }
 
+void Store::MetaGet(std::string_view key, const MetaGetOptions& options,
+                    MetaGetResult* out) {
+  impl_->MetaGet(key, options, out);
+}
+
+StoreResult Store::MetaStoreItem(const ItemRef& item, StoreMode mode,
+                                 uint64_t cas_in, bool invalidate,
+                                 uint64_t* cas_out) {
+  CHECK(item) << "MetaStoreItem needs an item from Allocate()";
+  return impl_->StoreItem(item.get(), mode, cas_in, cas_out, invalidate);
+}
+
+MetaDeleteResult Store::MetaDelete(std::string_view key, bool compare_cas,
+                                   uint64_t cas, bool invalidate,
+                                   bool set_exptime, RelTime exptime) {
+  return impl_->MetaDelete(key, compare_cas, cas, invalidate, set_exptime,
+                           exptime);
+}
+
+MetaArithResult Store::MetaArith(std::string_view key,
+                                 const MetaArithOptions& options,
+                                 MetaArithOutcome* out) {
+  return impl_->MetaArith(key, options, out);
+}
+
 void Store::FlushAll(RelTime when) { impl_->FlushAll(when); }
 
 void Store::GetStats(StoreStats* out) const { impl_->GetStats(out); }

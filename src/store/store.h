@@ -100,6 +100,60 @@ enum class ArithResult {
   kNoMemory,    // SERVER_ERROR out of memory
 };
 
+// --- The meta protocol's operations (mg, ms, md, ma) ---
+
+struct MetaGetOptions {
+  bool vivify = false;         // N: on a miss, link an empty item and win
+  RelTime vivify_exptime = 0;  // the vivified item's exptime
+  bool recache = false;        // R: win when the exptime is below this
+  RelTime recache_time = 0;
+  bool set_exptime = false;    // T: a new exptime
+  RelTime exptime = 0;
+  bool no_bump = false;        // u: leave the LRU and fetched bit alone
+  bool key_binary = false;     // b: a vivified item's key came in base64
+  bool peek = false;           // me: hand out no win token either
+};
+
+struct MetaGetResult {
+  ItemRef item;                // empty on a miss
+  bool created = false;        // vivified by this call
+  bool won = false;            // W: this client is to recache the item
+  bool token_sent = false;     // Z: another client already won
+  bool stale = false;          // X: invalidated by md I or ms I
+  bool fetched = false;        // h: read before this call
+  RelTime last_access = 0;     // l: the item's time before this call
+  RelTime exptime_before = 0;  // before T and N took effect (0 if created)
+};
+
+enum class MetaDeleteResult { kDeleted, kNotFound, kExists };
+
+struct MetaArithOptions {
+  bool incr = true;
+  uint64_t delta = 1;
+  bool compare_cas = false;  // C: apply only if the item's CAS matches
+  uint64_t cas = 0;
+  bool vivify = false;       // N: on a miss, create the item with `initial`
+  uint64_t initial = 0;
+  RelTime vivify_exptime = 0;
+  bool set_exptime = false;  // T
+  RelTime exptime = 0;
+};
+
+enum class MetaArithResult {
+  kOk,
+  kCreated,  // vivified (N) with the initial value
+  kNotFound,
+  kExists,   // CAS mismatch
+  kNonNumeric,
+  kNoMemory,
+};
+
+struct MetaArithOutcome {
+  uint64_t value = 0;
+  uint64_t cas = 0;
+  RelTime exptime_before = 0;  // before T and N took effect (0 if created)
+};
+
 class Store {
  public:
   // `clock` is borrowed and must outlive the store.
@@ -146,6 +200,29 @@ class Store {
   // item's new CAS.
   ArithResult Arith(std::string_view key, bool incr, uint64_t delta,
                     uint64_t* value_out, uint64_t* cas_out = nullptr);
+  // mg: Get with memcached's meta semantics, all under the item lock:
+  // vivify on miss (N), new exptime (T), and the stale/win/recache model
+  // (W is handed to one client at a time until the item is replaced).
+  void MetaGet(std::string_view key, const MetaGetOptions& options,
+               MetaGetResult* out);
+  // ms: StoreItem, plus `invalidate` (I): a kCas store whose CAS is lower
+  // than the item's is still accepted, as a stale item keeping the old
+  // exptime and win token. A non-zero `cas_in` with kAppend/kPrepend must
+  // match the item's CAS (kExists otherwise).
+  StoreResult MetaStoreItem(const ItemRef& item, StoreMode mode,
+                            uint64_t cas_in, bool invalidate,
+                            uint64_t* cas_out);
+  // md: with `compare_cas`, only if the CAS matches (kExists otherwise).
+  // `invalidate` (I) keeps the item, marked stale with a new CAS, its win
+  // token cleared, and the new exptime when `set_exptime`.
+  MetaDeleteResult MetaDelete(std::string_view key, bool compare_cas,
+                              uint64_t cas, bool invalidate, bool set_exptime,
+                              RelTime exptime);
+  // ma: Arith with CAS compare, auto-create and a new exptime.
+  MetaArithResult MetaArith(std::string_view key,
+                            const MetaArithOptions& options,
+                            MetaArithOutcome* out);
+
   // Invalidates every item stored at or before `when` (a RelTime; Now() for
   // an immediate flush) once `when` has come. Does not walk memory.
   void FlushAll(RelTime when);

@@ -20,8 +20,8 @@ using testing_util::Stats;
 constexpr size_t kKiB = 1024;
 constexpr size_t kMiB = 1024 * 1024;
 constexpr size_t kChunkMax = 512 * kKiB;    // the default slab_chunk_max
-constexpr size_t kChunkData = kChunkMax - 24;  // after the 24-byte chunk head
-constexpr size_t kOverhead = 33 + 8 + 3;    // header, CAS, 3-byte key "big"
+constexpr size_t kChunkData = kChunkMax - 32;  // after the 32-byte chunk head
+constexpr size_t kOverhead = 34 + 8 + 3;    // header, CAS, 3-byte key "big"
 
 // A deterministic value that differs at every offset of interest.
 std::string Pattern(size_t n, uint32_t seed) {
@@ -229,7 +229,7 @@ TEST_F(StoreChunksTest, FreeingReturnsEveryChunkEvenWhenHeldFirst) {
   EXPECT_EQ(LargestClass(*store_).used_chunks, 10u);
   EXPECT_EQ(UsedChunks(*store_), 12u);
   EXPECT_EQ(LargestClass(*store_).number, 1u);
-  EXPECT_EQ(Stats(*store_).bytes, 33u + 8 + 1 + 5 * kMiB);
+  EXPECT_EQ(Stats(*store_).bytes, 34u + 8 + 1 + 5 * kMiB);
 
   ItemRef held = store_->Get("a");
   ASSERT_TRUE(store_->Delete("a"));

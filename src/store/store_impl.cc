@@ -115,6 +115,71 @@ ItemRef Store::Impl::Get(std::string_view key, bool touch, RelTime exptime) {
   return ItemRef(owner_, item);
 }
 
+void Store::Impl::MetaGet(std::string_view key, const MetaGetOptions& options,
+                          MetaGetResult* out) {
+  *out = MetaGetResult();
+  const uint32_t hash = HashKey(key);
+  const size_t stripe = locks_.StripeOf(hash);
+  std::lock_guard<std::mutex> lock(locks_.ForStripe(stripe));
+  Item* item = do_FindLive(key, hash);
+  if (item != nullptr &&
+      item->refcount.load(std::memory_order_relaxed) >= kMaxReaderRefs) {
+    return;  // see kMaxReaderRefs
+  }
+  if (item == nullptr) {
+    if (!options.vivify) return;
+    AllocResult alloc;
+    item = NewItem(key, 0, options.vivify_exptime, 0, stripe, &alloc);
+    if (item == nullptr) return;
+    if (options.key_binary) item->set_flag(kItemKeyBinary);
+    do_Link(item, hash);
+    out->created = true;
+    out->won = true;
+  } else {
+    item->refcount.fetch_add(1, std::memory_order_relaxed);
+    const RelTime exptime = item->exptime.load(std::memory_order_relaxed);
+    out->exptime_before = exptime;
+    out->fetched = item->has_flag(kItemFetched);
+    out->last_access = item->time.load(std::memory_order_relaxed);
+    // R: a live item near its end is handed to one client to refresh.
+    if (options.recache && !item->has_flag(kItemTokenSent) && exptime != 0 &&
+        exptime < options.recache_time) {
+      out->won = true;
+    }
+  }
+  if (options.set_exptime) {
+    item->exptime.store(options.exptime, std::memory_order_relaxed);
+  }
+  out->token_sent = item->has_flag(kItemTokenSent);
+  out->stale = item->has_flag(kItemStale);
+  if (out->stale && !out->token_sent) out->won = true;
+  if (options.peek) out->won = false;
+  if (out->won) item->set_flag(kItemTokenSent);
+  if (!options.no_bump) do_Fetch(item);
+  out->item = ItemRef(owner_, item);
+}
+
+MetaDeleteResult Store::Impl::MetaDelete(std::string_view key,
+                                         bool compare_cas, uint64_t cas,
+                                         bool invalidate, bool set_exptime,
+                                         RelTime exptime) {
+  const uint32_t hash = HashKey(key);
+  std::lock_guard<std::mutex> lock(locks_.ForHash(hash));
+  Item* item = do_FindLive(key, hash);
+  if (item == nullptr) return MetaDeleteResult::kNotFound;
+  if (compare_cas && item->cas() != cas) return MetaDeleteResult::kExists;
+  if (!invalidate) {
+    do_Unlink(item, hash);
+    return MetaDeleteResult::kDeleted;
+  }
+  // Kept, stale, and open to a new winner.
+  if (set_exptime) item->exptime.store(exptime, std::memory_order_relaxed);
+  item->set_flag(kItemStale);
+  item->clear_flag(kItemTokenSent);
+  StampCas(item);
+  return MetaDeleteResult::kDeleted;
+}
+
 bool Store::Impl::Touch(std::string_view key, RelTime exptime) {
   const uint32_t hash = HashKey(key);
   std::lock_guard<std::mutex> lock(locks_.ForHash(hash));

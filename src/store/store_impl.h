@@ -42,14 +42,23 @@ class Store::Impl {
 
   AllocResult Allocate(std::string_view key, uint32_t client_flags,
                        RelTime exptime, uint32_t value_length, ItemRef* out);
+  // `invalidate`: see Store::MetaStoreItem.
   StoreResult StoreItem(Item* item, StoreMode mode, uint64_t cas_in,
-                        uint64_t* cas_out);
+                        uint64_t* cas_out, bool invalidate = false);
   // Get, and with `touch` also set a new exptime.
   ItemRef Get(std::string_view key, bool touch, RelTime exptime);
   bool Touch(std::string_view key, RelTime exptime);
   bool Delete(std::string_view key);
   ArithResult Arith(std::string_view key, bool incr, uint64_t delta,
                     uint64_t* value_out, uint64_t* cas_out);
+  void MetaGet(std::string_view key, const MetaGetOptions& options,
+               MetaGetResult* out);
+  MetaDeleteResult MetaDelete(std::string_view key, bool compare_cas,
+                              uint64_t cas, bool invalidate, bool set_exptime,
+                              RelTime exptime);
+  MetaArithResult MetaArith(std::string_view key,
+                            const MetaArithOptions& options,
+                            MetaArithOutcome* out);
   void FlushAll(RelTime when);
   void GetStats(StoreStats* out) const;
   void GetSlabStats(std::vector<SlabClassStats>* out) const;

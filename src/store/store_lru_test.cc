@@ -19,7 +19,7 @@ using testing_util::GetValue;
 using testing_util::Put;
 using testing_util::Stats;
 
-// 41 + 6 + 1000 = 1047 bytes: the 1184-byte class, 55 chunks a 64 KiB page.
+// 42 + 6 + 1000 = 1048 bytes: the 1184-byte class, 55 chunks a 64 KiB page.
 constexpr int kCapacity = 2 * 55;
 constexpr uint32_t kChunk = 1184;
 
@@ -80,7 +80,7 @@ TEST_F(StoreLruTest, NewItemsEnterHotAndTheMaintainerCapsIt) {
   SlabClassStats s = Class();
   EXPECT_EQ(s.moves_to_cold, 8u);
   EXPECT_EQ(s.number, 10u);
-  EXPECT_EQ(s.mem_requested, 10u * 1047);  // 41 + 6 + 1000
+  EXPECT_EQ(s.mem_requested, 10u * 1048);  // 42 + 6 + 1000
   EXPECT_EQ(Stats(*store_).moves_to_cold, 8u);
   EXPECT_EQ(Stats(*store_).lru_maintainer_juggles > 0, true);
   // Nothing left to do in the same second.

@@ -169,7 +169,7 @@ void Store::Impl::do_BusyDeletePage() {
   slabs_.MovingPageUsedChunks(&used);
   for (char* p : used) {
     Item* item = reinterpret_cast<Item*>(p);
-    const uint8_t f = item->flags.load(std::memory_order_acquire);
+    const uint16_t f = item->flags.load(std::memory_order_acquire);
     uint32_t hash;
     if (f & kChunkIsValue) {
       const auto* chunk = reinterpret_cast<const ValueChunk*>(p);
@@ -193,7 +193,7 @@ void Store::Impl::do_BusyDeletePage() {
     {
       LruList& list = lru(cls, segment);
       std::lock_guard<std::mutex> lru_lock(list.mutex());
-      const uint8_t now = item->flags.load(std::memory_order_acquire);
+      const uint16_t now = item->flags.load(std::memory_order_acquire);
       if ((now & kItemLinked) == 0 || ((now ^ f) & kItemLruMask) != 0) {
         continue;
       }

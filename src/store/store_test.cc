@@ -45,7 +45,7 @@ TEST_F(StoreTest, SetThenGet) {
   const StoreStats s = Stats(store_);
   EXPECT_EQ(s.curr_items, 1u);
   EXPECT_EQ(s.total_items, 1u);
-  EXPECT_EQ(s.bytes, 33u + 8 + 3 + 5);  // header + CAS + key + value
+  EXPECT_EQ(s.bytes, 34u + 8 + 3 + 5);  // header + CAS + key + value
   EXPECT_EQ(s.curr_cas, 1u);
   EXPECT_EQ(s.limit_maxbytes, 8u << 20);
   EXPECT_EQ(s.total_malloced, 1u << 20);  // one page for class 1
@@ -64,7 +64,7 @@ TEST_F(StoreTest, SetOverwritesAndOldReadersKeepTheirBytes) {
   const StoreStats s = Stats(store_);
   EXPECT_EQ(s.curr_items, 1u);
   EXPECT_EQ(s.total_items, 2u);
-  EXPECT_EQ(s.bytes, 33u + 8 + 1 + 5);
+  EXPECT_EQ(s.bytes, 34u + 8 + 1 + 5);
 }
 
 TEST_F(StoreTest, AddAndReplace) {
@@ -305,8 +305,8 @@ TEST_F(StoreTest, EveryLookupReapsExpiredItems) {
 }
 
 TEST_F(StoreTest, TooLargeBoundary) {
-  // The whole item counts against -I: 33 header + 8 CAS + 1 key + value.
-  const uint32_t fits = (1u << 20) - 33 - 8 - 1;
+  // The whole item counts against -I: 34 header + 8 CAS + 1 key + value.
+  const uint32_t fits = (1u << 20) - 34 - 8 - 1;
   ItemRef ref;
   EXPECT_EQ(store_.Allocate("k", 0, 0, fits, &ref), AllocResult::kOk);
   EXPECT_TRUE(ref);
@@ -347,7 +347,7 @@ TEST(StoreNoCasTest, CasIsZeroAndCasCommandsNeverMatch) {
   EXPECT_EQ(cas, 0u);
   const StoreStats s = Stats(store);
   EXPECT_EQ(s.curr_cas, 0u);
-  EXPECT_EQ(s.bytes, (33u + 1 + 1) * 2);  // no CAS bytes stored
+  EXPECT_EQ(s.bytes, (34u + 1 + 1) * 2);  // no CAS bytes stored
 }
 
 struct ValidateCase {

@@ -87,7 +87,7 @@ AllocResult Store::Impl::Allocate(std::string_view key, uint32_t client_flags,
 }
 
 StoreResult Store::Impl::StoreItem(Item* item, StoreMode mode, uint64_t cas_in,
-                                   uint64_t* cas_out) {
+                                   uint64_t* cas_out, bool invalidate) {
   DCHECK(!item->has_flag(kItemLinked)) << "item stored twice";
   const std::string_view key = item->key();
   const uint32_t hash = HashKey(key);
@@ -115,6 +115,10 @@ StoreResult Store::Impl::StoreItem(Item* item, StoreMode mode, uint64_t cas_in,
     case StoreMode::kAppend:
     case StoreMode::kPrepend: {
       if (old == nullptr) break;
+      if (cas_in != 0 && cas_in != old->cas()) {  // meta's ms MA/MP with C
+        result = StoreResult::kExists;
+        break;
+      }
       AllocResult alloc;
       // The combined item keeps the old item's flags and exptime.
       combined = NewItem(
@@ -135,6 +139,14 @@ StoreResult Store::Impl::StoreItem(Item* item, StoreMode mode, uint64_t cas_in,
     case StoreMode::kCas:
       if (old == nullptr) {
         result = StoreResult::kNotFound;
+      } else if (invalidate && options_.use_cas && cas_in < old->cas()) {
+        // ms I: an older value is accepted, but stays stale and keeps the
+        // old item's exptime and win token.
+        item->exptime.store(old->exptime.load(std::memory_order_relaxed),
+                            std::memory_order_relaxed);
+        item->set_flag(kItemStale);
+        if (old->has_flag(kItemTokenSent)) item->set_flag(kItemTokenSent);
+        to_link = item;
       } else if (cas_in == 0 || cas_in != old->cas() || !options_.use_cas) {
         // As memcached 1.6: a zero CAS never matches, and with -C every
         // item's CAS is 0, so cas always answers EXISTS.
@@ -160,22 +172,68 @@ StoreResult Store::Impl::StoreItem(Item* item, StoreMode mode, uint64_t cas_in,
 
 ArithResult Store::Impl::Arith(std::string_view key, bool incr, uint64_t delta,
                                uint64_t* value_out, uint64_t* cas_out) {
+  MetaArithOptions options;
+  options.incr = incr;
+  options.delta = delta;
+  MetaArithOutcome outcome;
+  switch (MetaArith(key, options, &outcome)) {
+    case MetaArithResult::kOk:
+      *value_out = outcome.value;
+      if (cas_out != nullptr) *cas_out = outcome.cas;
+      return ArithResult::kOk;
+    case MetaArithResult::kNonNumeric:
+      return ArithResult::kNonNumeric;
+    case MetaArithResult::kNoMemory:
+      return ArithResult::kNoMemory;
+    case MetaArithResult::kCreated:  // neither without vivify or compare
+    case MetaArithResult::kExists:
+    case MetaArithResult::kNotFound:
+      break;
+  }
+  return ArithResult::kNotFound;
+}
+
+MetaArithResult Store::Impl::MetaArith(std::string_view key,
+                                       const MetaArithOptions& options,
+                                       MetaArithOutcome* out) {
+  *out = MetaArithOutcome();
   const uint32_t hash = HashKey(key);
   const size_t stripe = locks_.StripeOf(hash);
   std::lock_guard<std::mutex> lock(locks_.ForStripe(stripe));
   Item* item = do_FindLive(key, hash);
-  if (item == nullptr) return ArithResult::kNotFound;
+  if (item == nullptr) {
+    if (!options.vivify) return MetaArithResult::kNotFound;
+    char digits[20];
+    const auto conv =
+        std::to_chars(digits, digits + sizeof(digits), options.initial);
+    const size_t length = static_cast<size_t>(conv.ptr - digits);
+    AllocResult alloc;
+    Item* fresh = NewItem(key, 0, options.vivify_exptime,
+                          static_cast<uint32_t>(length), stripe, &alloc);
+    if (fresh == nullptr) return MetaArithResult::kNoMemory;
+    std::memcpy(fresh->value_data(), digits, length);
+    do_Link(fresh, hash);
+    if (options.set_exptime) {
+      fresh->exptime.store(options.exptime, std::memory_order_relaxed);
+    }
+    out->value = options.initial;
+    out->cas = fresh->cas();
+    Release(fresh);
+    return MetaArithResult::kCreated;
+  }
+  if (options.compare_cas && item->cas() != options.cas) {
+    return MetaArithResult::kExists;
+  }
+  out->exptime_before = item->exptime.load(std::memory_order_relaxed);
   uint64_t value;
   // As memcached: a chunked value is too long to be a number.
   if (item->has_flag(kItemChunked) || !ParseArithValue(item->value(), &value)) {
-    return ArithResult::kNonNumeric;
+    return MetaArithResult::kNonNumeric;
   }
-  value = ApplyDelta(value, incr, delta);
+  value = ApplyDelta(value, options.incr, options.delta);
   char digits[20];
   const auto conv = std::to_chars(digits, digits + sizeof(digits), value);
   const size_t length = static_cast<size_t>(conv.ptr - digits);
-
-  uint64_t cas;
   // A shorter number keeps the value's length, space padded as memcached
   // does, whichever way it is written: the reply must not depend on whether
   // someone happens to hold a reference.
@@ -186,23 +244,26 @@ ArithResult Store::Impl::Arith(std::string_view key, bool incr, uint64_t delta,
       item->refcount.load(std::memory_order_acquire) == 1) {
     std::memcpy(item->value_data(), digits, length);
     std::memset(item->value_data() + length, ' ', item->value_length - length);
-    cas = StampCas(item);
+    out->cas = StampCas(item);
     do_Bump(item);
   } else {
     AllocResult alloc;
     Item* fresh = NewItem(key, item->client_flags,
                           item->exptime.load(std::memory_order_relaxed),
                           static_cast<uint32_t>(stored_length), stripe, &alloc);
-    if (fresh == nullptr) return ArithResult::kNoMemory;
+    if (fresh == nullptr) return MetaArithResult::kNoMemory;
     std::memcpy(fresh->value_data(), digits, length);
     std::memset(fresh->value_data() + length, ' ', stored_length - length);
     do_Replace(item, fresh, hash);
-    cas = fresh->cas();
-    Release(fresh);
+    out->cas = fresh->cas();
+    item = fresh;
+    Release(fresh);  // the table's reference keeps it; item stays valid
   }
-  *value_out = value;
-  if (cas_out != nullptr) *cas_out = cas;
-  return ArithResult::kOk;
+  if (options.set_exptime) {
+    item->exptime.store(options.exptime, std::memory_order_relaxed);
+  }
+  out->value = value;
+  return MetaArithResult::kOk;
 }
 
 }  // namespace memcd

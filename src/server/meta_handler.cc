@@ -1,0 +1,423 @@
+#include "server/meta_handler.h"
+
+#include <glog/logging.h>
+
+#include <string>
+
+#include "base/numbers.h"
+#include "store/item.h"
+
+namespace memcd {
+namespace {
+
+void AppendNumber(uint64_t v, std::string* line) {
+  char buf[24];
+  line->append(buf, FormatUint64(v, buf));
+}
+
+// " <flag><number>"
+void AppendFlag(char flag, uint64_t v, std::string* line) {
+  line->push_back(' ');
+  line->push_back(flag);
+  AppendNumber(v, line);
+}
+
+bool ItemKeyBinary(const ItemRef& item) {
+  return item.get()->has_flag(kItemKeyBinary);
+}
+
+}  // namespace
+
+void MetaHandler::AppendKey(std::string_view key, bool binary,
+                            std::string* line) {
+  line->append(" k");
+  if (!binary) {
+    line->append(key);
+    return;
+  }
+  EncodeBase64(key, line);
+  line->append(" b");
+}
+
+void MetaHandler::AppendOpaqueAndKey(const MetaRequest& req,
+                                     std::string* line) {
+  for (size_t i = 0; i < req.num_flags; ++i) {
+    const std::string_view flag = req.flags[i];
+    if (flag[0] == 'O') {
+      line->push_back(' ');
+      line->append(flag);
+    } else if (flag[0] == 'k') {
+      AppendKey(req.key(), req.key_binary, line);
+    }
+  }
+}
+
+void MetaHandler::AppendTtl(RelTime exptime, std::string* line) const {
+  if (exptime == 0) {
+    line->append(" t-1");
+    return;
+  }
+  // As memcached: unsigned, relative to now.
+  AppendFlag('t', static_cast<uint32_t>(exptime - ctx_->clock->Now()), line);
+}
+
+TextHandler::Next MetaHandler::Handle(std::string_view buf, size_t* consumed,
+                                      ResponseBuffer* out,
+                                      PendingStore* pending) {
+  MetaRequest req;
+  const MetaParseResult r = ParseMetaRequest(buf, &req);
+  *consumed = r.consumed;
+  if (r.status == MetaParseStatus::kNeedMore) {
+    *consumed = 0;
+    return TextHandler::Next::kCommand;
+  }
+  if (r.status == MetaParseStatus::kError) {
+    out->AppendLine(r.error);
+    if (r.swallow == 0) return TextHandler::Next::kCommand;
+    pending->item.Reset();
+    pending->value_length = static_cast<uint32_t>(r.swallow - 2);
+    return TextHandler::Next::kSwallow;
+  }
+  switch (req.command) {
+    case MetaCommand::kGet:
+      Get(req, out);
+      break;
+    case MetaCommand::kSet:
+      return StartSet(req, buf.substr(0, r.consumed), out, pending);
+    case MetaCommand::kDelete:
+      Delete(req, out);
+      break;
+    case MetaCommand::kArith:
+      Arith(req, out);
+      break;
+    case MetaCommand::kNoop:
+      out->Append("MN\r\n");
+      break;
+    case MetaCommand::kDebug:
+      Debug(req, out);
+      break;
+  }
+  return TextHandler::Next::kCommand;
+}
+
+void MetaHandler::Get(const MetaRequest& req, ResponseBuffer* out) {
+  const Clock* clock = ctx_->clock;
+  MetaGetOptions options;
+  options.vivify = req.has('N');
+  options.vivify_exptime = clock->ToRelTime(req.vivify_ttl);
+  options.recache = req.has('R');
+  options.recache_time = clock->ToRelTime(req.recache_ttl);
+  options.set_exptime = req.has('T');
+  options.exptime = clock->ToRelTime(req.ttl);
+  options.no_bump = req.has('u');
+  options.key_binary = req.key_binary;
+  MetaGetResult got;
+  ctx_->store->MetaGet(req.key(), options, &got);
+
+  // memcached 1.6.18 counts every mg as a get, T or not.
+  stats_->get_cmds.Add();
+  if (!got.item) {
+    stats_->get_misses.Add();
+    if (req.has('q')) return;
+    std::string line = "EN";
+    AppendOpaqueAndKey(req, &line);
+    line.append("\r\n");
+    out->Append(line);
+    return;
+  }
+  stats_->get_hits.Add();
+  stats_->lru_hits[got.item.lru_slot()].Add();
+
+  const ItemRef& item = got.item;
+  const RelTime now = clock->Now();
+  std::string line;
+  if (req.has('v')) {
+    line = "VA ";
+    AppendNumber(item.value_length(), &line);
+  } else {
+    line = "HD";
+  }
+  // T and N take effect where they stand: a "t" before them shows the old
+  // exptime, as memcached's single pass over the flags does.
+  RelTime exptime = got.exptime_before;
+  for (size_t i = 0; i < req.num_flags; ++i) {
+    const std::string_view flag = req.flags[i];
+    switch (flag[0]) {
+      case 'T':
+        exptime = options.exptime;
+        break;
+      case 'N':
+        if (got.created) exptime = options.vivify_exptime;
+        break;
+      case 's':
+        AppendFlag('s', item.value_length(), &line);
+        break;
+      case 't':
+        AppendTtl(exptime, &line);
+        break;
+      case 'c':
+        AppendFlag('c', item.cas(), &line);
+        break;
+      case 'f':
+        AppendFlag('f', item.client_flags(), &line);
+        break;
+      case 'l':
+        AppendFlag('l', got.created ? 0 : now - got.last_access, &line);
+        break;
+      case 'h':
+        line.append(got.fetched ? " h1" : " h0");
+        break;
+      case 'O':
+        line.push_back(' ');
+        line.append(flag);
+        break;
+      case 'k':
+        AppendKey(item.key(), ItemKeyBinary(item), &line);
+        break;
+    }
+  }
+  if (got.token_sent) line.append(" Z");
+  if (got.stale) line.append(" X");
+  if (got.won) line.append(" W");
+  line.append("\r\n");
+  out->Append(line);
+  if (req.has('v')) out->AppendValue(std::move(got.item));
+}
+
+TextHandler::Next MetaHandler::StartSet(const MetaRequest& req,
+                                        std::string_view line,
+                                        ResponseBuffer* out,
+                                        PendingStore* pending) {
+  StoreMode mode = StoreMode::kSet;
+  switch (req.mode) {
+    case 'E': mode = StoreMode::kAdd; break;
+    case 'A': mode = StoreMode::kAppend; break;
+    case 'P': mode = StoreMode::kPrepend; break;
+    case 'R': mode = StoreMode::kReplace; break;
+    default: break;  // 0 or 'S'
+  }
+  // As memcached: a CAS turns set and replace into cas.
+  if (req.has('C') &&
+      (mode == StoreMode::kSet || mode == StoreMode::kReplace)) {
+    mode = StoreMode::kCas;
+  }
+  pending->mode = mode;
+  pending->cas_in = mode == StoreMode::kAdd ? 0 : req.cas;
+  pending->noreply = req.has('q');
+  pending->value_length = req.value_length;
+  pending->item.Reset();
+  const RelTime exptime = req.has('T') ? ctx_->clock->ToRelTime(req.ttl) : 0;
+  const AllocResult r =
+      ctx_->store->Allocate(req.key(), req.client_flags, exptime,
+                            req.value_length, &pending->item);
+  if (r == AllocResult::kOk) {
+    // Not yet linked: nobody else sees the item.
+    if (req.key_binary) pending->item.get()->set_flag(kItemKeyBinary);
+    pending->meta_line.assign(line);
+    return TextHandler::Next::kReadValue;
+  }
+  if (r == AllocResult::kTooLarge) {
+    stats_->store_too_large.Add();
+    out->AppendLine("SERVER_ERROR object too large for cache");
+  } else {
+    stats_->store_no_memory.Add();
+    out->AppendLine("SERVER_ERROR out of memory storing object");
+  }
+  // As memcached's ms, whatever the mode: no stale value left readable.
+  ctx_->store->Delete(req.key());
+  return TextHandler::Next::kSwallow;
+}
+
+void MetaHandler::CompleteStore(PendingStore* pending, bool terminated,
+                                ResponseBuffer* out) {
+  ItemRef item = std::move(pending->item);
+  MetaRequest req;
+  const MetaParseResult parsed = ParseMetaRequest(pending->meta_line, &req);
+  pending->meta_line.clear();
+  CHECK(parsed.status == MetaParseStatus::kOk) << "ms line parsed before";
+  stats_->set_cmds.Add();  // as memcached: a bad data chunk counts too
+  if (!terminated) {
+    out->AppendLine("CLIENT_ERROR bad data chunk");  // even with q
+    return;
+  }
+  uint64_t cas = 0;
+  const bool invalidate = req.has('I') && pending->mode == StoreMode::kCas;
+  const StoreResult r = ctx_->store->MetaStoreItem(
+      item, pending->mode, pending->cas_in, invalidate, &cas);
+  if (pending->mode == StoreMode::kCas) {
+    if (r == StoreResult::kStored) stats_->cas_hits.Add();
+    if (r == StoreResult::kExists) stats_->cas_badval.Add();
+    if (r == StoreResult::kNotFound) stats_->cas_misses.Add();
+  }
+  std::string line;
+  switch (r) {
+    case StoreResult::kStored:
+      if (pending->noreply) return;
+      line = "HD";
+      break;
+    case StoreResult::kNotStored: line = "NS"; break;
+    case StoreResult::kExists: line = "EX"; break;
+    case StoreResult::kNotFound: line = "NF"; break;
+    case StoreResult::kNoMemory:
+      out->AppendLine("SERVER_ERROR out of memory storing object");
+      return;
+  }
+  for (size_t i = 0; i < req.num_flags; ++i) {
+    const std::string_view flag = req.flags[i];
+    if (flag[0] == 'O') {
+      line.push_back(' ');
+      line.append(flag);
+    } else if (flag[0] == 'k') {
+      AppendKey(req.key(), req.key_binary, &line);
+    } else if (flag[0] == 'c') {
+      AppendFlag('c', cas, &line);
+    }
+  }
+  out->AppendLine(line);
+}
+
+void MetaHandler::Delete(const MetaRequest& req, ResponseBuffer* out) {
+  const MetaDeleteResult r = ctx_->store->MetaDelete(
+      req.key(), req.has('C'), req.cas, req.has('I'), req.has('T'),
+      ctx_->clock->ToRelTime(req.ttl));
+  std::string line;
+  switch (r) {
+    case MetaDeleteResult::kDeleted:
+      // An invalidation is not counted as a delete, as in memcached.
+      if (!req.has('I')) stats_->delete_hits.Add();
+      if (req.has('q')) return;
+      line = "HD";
+      break;
+    case MetaDeleteResult::kNotFound:
+      stats_->delete_misses.Add();
+      line = "NF";
+      break;
+    case MetaDeleteResult::kExists:
+      stats_->delete_misses.Add();
+      line = "EX";
+      break;
+  }
+  AppendOpaqueAndKey(req, &line);
+  out->AppendLine(line);
+}
+
+void MetaHandler::Arith(const MetaRequest& req, ResponseBuffer* out) {
+  const Clock* clock = ctx_->clock;
+  MetaArithOptions options;
+  options.incr = !(req.mode == 'D' || req.mode == '-');
+  options.delta = req.delta;
+  options.compare_cas = req.has('C');
+  options.cas = req.cas;
+  options.vivify = req.has('N');
+  options.initial = req.initial;
+  options.vivify_exptime = clock->ToRelTime(req.vivify_ttl);
+  options.set_exptime = req.has('T');
+  options.exptime = clock->ToRelTime(req.ttl);
+  MetaArithOutcome outcome;
+  const MetaArithResult r = ctx_->store->MetaArith(req.key(), options,
+                                                   &outcome);
+  std::string line;
+  switch (r) {
+    case MetaArithResult::kOk:
+      (options.incr ? stats_->incr_hits : stats_->decr_hits).Add();
+      if (req.has('q')) return;  // even with v, as memcached
+      break;
+    case MetaArithResult::kCreated:
+      break;  // answered even with q, as memcached
+    case MetaArithResult::kNotFound:
+    case MetaArithResult::kExists:
+      if (r == MetaArithResult::kNotFound) {
+        (options.incr ? stats_->incr_misses : stats_->decr_misses).Add();
+      }
+      line = r == MetaArithResult::kNotFound ? "NF" : "EX";
+      AppendOpaqueAndKey(req, &line);
+      out->AppendLine(line);
+      return;
+    case MetaArithResult::kNonNumeric:
+      out->AppendLine(
+          "CLIENT_ERROR cannot increment or decrement non-numeric value");
+      return;
+    case MetaArithResult::kNoMemory:
+      out->AppendLine("SERVER_ERROR out of memory");
+      return;
+  }
+  std::string digits;
+  AppendNumber(outcome.value, &digits);
+  if (req.has('v')) {
+    line = "VA ";
+    AppendNumber(digits.size(), &line);
+  } else {
+    line = "HD";
+  }
+  RelTime exptime = outcome.exptime_before;
+  for (size_t i = 0; i < req.num_flags; ++i) {
+    const std::string_view flag = req.flags[i];
+    switch (flag[0]) {
+      case 'c':
+        AppendFlag('c', outcome.cas, &line);
+        break;
+      case 't':
+        AppendTtl(exptime, &line);
+        break;
+      case 'T':
+        exptime = options.exptime;
+        break;
+      case 'N':
+        if (r == MetaArithResult::kCreated) exptime = options.vivify_exptime;
+        break;
+      case 'O':
+        line.push_back(' ');
+        line.append(flag);
+        break;
+      case 'k':
+        AppendKey(req.key(), req.key_binary, &line);
+        break;
+    }
+  }
+  line.append("\r\n");
+  if (req.has('v')) {
+    line.append(digits);
+    line.append("\r\n");
+  }
+  out->Append(line);
+}
+
+void MetaHandler::Debug(const MetaRequest& req, ResponseBuffer* out) {
+  stats_->meta_cmds.Add();  // memcached's cmd_meta counts "me" alone
+  MetaGetOptions options;
+  options.no_bump = true;
+  options.peek = true;
+  MetaGetResult got;
+  ctx_->store->MetaGet(req.key(), options, &got);
+  if (!got.item) {
+    out->Append("EN\r\n");
+    return;
+  }
+  const Item* item = got.item.get();
+  const RelTime now = ctx_->clock->Now();
+  std::string line = "ME ";
+  if (item->has_flag(kItemKeyBinary)) {
+    EncodeBase64(item->key(), &line);
+  } else {
+    line.append(item->key());
+  }
+  line.append(" exp=");
+  if (got.exptime_before == 0) {
+    line.append("-1");
+  } else {
+    line.append(std::to_string(static_cast<int64_t>(got.exptime_before) -
+                               static_cast<int64_t>(now)));
+  }
+  line.append(" la=");
+  AppendNumber(now - got.last_access, &line);
+  line.append(" cas=");
+  AppendNumber(item->cas(), &line);
+  line.append(got.fetched ? " fetch=yes" : " fetch=no");
+  line.append(" cls=");
+  AppendNumber(item->slab_class, &line);
+  line.append(" size=");
+  AppendNumber(item->total_size(), &line);
+  out->AppendLine(line);
+}
+
+}  // namespace memcd

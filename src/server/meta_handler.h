@@ -1,0 +1,59 @@
+// The meta protocol's request handler (mg, ms, md, ma, mn, me): where a
+// parsed meta request meets the store, with memcached 1.6.18's reply bytes.
+// Like TextHandler it formats into a ResponseBuffer and tells the session
+// what to read next; it never touches a socket. An ms keeps its command
+// line in PendingStore::meta_line until its data block has arrived.
+#ifndef MEMCD_SERVER_META_HANDLER_H_
+#define MEMCD_SERVER_META_HANDLER_H_
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "proto/meta_parser.h"
+#include "server/response_buffer.h"
+#include "server/server_context.h"
+#include "server/text_handler.h"
+#include "stats/thread_stats.h"
+#include "store/store.h"
+
+namespace memcd {
+
+class MetaHandler {
+ public:
+  // Both pointers are borrowed; `stats` belongs to the calling worker.
+  MetaHandler(ServerContext* ctx, ThreadStats* stats)
+      : ctx_(ctx), stats_(stats) {}
+
+  // Runs the meta request at the start of `buf` (IsMetaCommand() holds).
+  // *consumed is 0 when the line is incomplete (nothing done); otherwise the
+  // bytes of command line used. Returns kCommand, or for ms kReadValue /
+  // kSwallow with *pending set up as TextHandler does.
+  TextHandler::Next Handle(std::string_view buf, size_t* consumed,
+                           ResponseBuffer* out, PendingStore* pending);
+  // An ms's data block has arrived; `terminated`: followed by "\r\n".
+  void CompleteStore(PendingStore* pending, bool terminated,
+                     ResponseBuffer* out);
+
+ private:
+  void Get(const MetaRequest& req, ResponseBuffer* out);
+  TextHandler::Next StartSet(const MetaRequest& req, std::string_view line,
+                             ResponseBuffer* out, PendingStore* pending);
+  void Delete(const MetaRequest& req, ResponseBuffer* out);
+  void Arith(const MetaRequest& req, ResponseBuffer* out);
+  void Debug(const MetaRequest& req, ResponseBuffer* out);
+
+  // Appends " k<key>", base64 and " b" when `binary`.
+  static void AppendKey(std::string_view key, bool binary, std::string* line);
+  // Appends the O and k flags in request order (replies without an item).
+  static void AppendOpaqueAndKey(const MetaRequest& req, std::string* line);
+  // " t<seconds left>", or " t-1" for an item that never expires.
+  void AppendTtl(RelTime exptime, std::string* line) const;
+
+  ServerContext* ctx_;
+  ThreadStats* stats_;
+};
+
+}  // namespace memcd
+
+#endif  // MEMCD_SERVER_META_HANDLER_H_
