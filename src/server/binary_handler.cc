@@ -230,16 +230,11 @@ BinaryHandler::Next BinaryHandler::StartStore(const BinaryRequest& req,
 void BinaryHandler::CompleteStore(PendingStore* pending, ResponseBuffer* out) {
   ItemRef item = std::move(pending->item);
   stats_->set_cmds.Add();
-  const bool concat = pending->mode == StoreMode::kAppend ||
-                      pending->mode == StoreMode::kPrepend;
-  StoreResult r;
   uint64_t cas = 0;
-  if (concat && pending->cas_in != 0 &&
-      CasMismatch(item.key(), pending->cas_in)) {
-    r = StoreResult::kExists;
-  } else {
-    r = ctx_->store->StoreItem(item, pending->mode, pending->cas_in, &cas);
-  }
+  // MetaStoreItem also compares a CAS given with append/prepend, under the
+  // item lock.
+  const StoreResult r = ctx_->store->MetaStoreItem(
+      item, pending->mode, pending->cas_in, /*invalidate=*/false, &cas);
   if (pending->mode == StoreMode::kCas) {
     if (r == StoreResult::kStored) stats_->cas_hits.Add();
     if (r == StoreResult::kExists) stats_->cas_badval.Add();
@@ -271,79 +266,64 @@ void BinaryHandler::CompleteStore(PendingStore* pending, ResponseBuffer* out) {
   }
 }
 
-bool BinaryHandler::CasMismatch(std::string_view key, uint64_t cas) {
-  ItemRef current = ctx_->store->Get(key);
-  return current && current.cas() != cas;
-}
-
 void BinaryHandler::Delete(const BinaryRequest& req, ResponseBuffer* out) {
-  if (req.header.cas != 0 && CasMismatch(req.key, req.header.cas)) {
-    Error(req.header, BinaryStatus::kKeyExists, out);
-    return;
-  }
-  if (ctx_->store->Delete(req.key)) {
-    stats_->delete_hits.Add();
-    Success(req, 0, {}, out);
-  } else {
-    stats_->delete_misses.Add();
-    Error(req.header, BinaryStatus::kKeyNotFound, out);
-  }
-}
-
-void BinaryHandler::Arith(const BinaryRequest& req, ResponseBuffer* out) {
-  const bool incr = req.command == C::kIncrement;
-  if (req.header.cas != 0 && CasMismatch(req.key, req.header.cas)) {
-    Error(req.header, BinaryStatus::kKeyExists, out);
-    return;
-  }
-  uint64_t value = 0;
-  uint64_t cas = 0;
-  switch (ctx_->store->Arith(req.key, incr, req.delta, &value, &cas)) {
-    case ArithResult::kOk: {
-      (incr ? stats_->incr_hits : stats_->decr_hits).Add();
-      char body[8];
-      StoreBigEndian64(value, body);
-      Success(req, cas, std::string_view(body, 8), out);
+  switch (ctx_->store->MetaDelete(req.key, req.header.cas != 0,
+                                  req.header.cas, /*invalidate=*/false,
+                                  /*set_exptime=*/false, 0)) {
+    case MetaDeleteResult::kDeleted:
+      stats_->delete_hits.Add();
+      Success(req, 0, {}, out);
       return;
-    }
-    case ArithResult::kNonNumeric:
-      Error(req.header, BinaryStatus::kDeltaBadValue, out);
+    case MetaDeleteResult::kExists:
+      Error(req.header, BinaryStatus::kKeyExists, out);
       return;
-    case ArithResult::kNoMemory:
-      Error(req.header, BinaryStatus::kOutOfMemory, out, kNoMemoryIncr);
-      return;
-    case ArithResult::kNotFound:
-      if (req.exptime != kBinaryNoCreate) {
-        ArithCreate(req, out);
-        return;
-      }
-      (incr ? stats_->incr_misses : stats_->decr_misses).Add();
+    case MetaDeleteResult::kNotFound:
+      stats_->delete_misses.Add();
       Error(req.header, BinaryStatus::kKeyNotFound, out);
       return;
   }
 }
 
-void BinaryHandler::ArithCreate(const BinaryRequest& req,
-                                ResponseBuffer* out) {
-  char digits[24];
-  const size_t length = FormatUint64(req.initial, digits);
-  ItemRef item;
-  if (ctx_->store->Allocate(req.key, 0, ctx_->clock->ToRelTime(req.exptime),
-                            static_cast<uint32_t>(length),
-                            &item) != AllocResult::kOk) {
-    Error(req.header, BinaryStatus::kOutOfMemory, out, kNoMemoryNewItem);
-    return;
+void BinaryHandler::Arith(const BinaryRequest& req, ResponseBuffer* out) {
+  const bool incr = req.command == C::kIncrement;
+  // One store call, under the item lock: the CAS compare, and creating a
+  // missing item from `initial` unless the expiration says not to.
+  MetaArithOptions options;
+  options.incr = incr;
+  options.delta = req.delta;
+  options.compare_cas = req.header.cas != 0;
+  options.cas = req.header.cas;
+  options.vivify = req.exptime != kBinaryNoCreate;
+  options.initial = req.initial;
+  options.vivify_exptime = ctx_->clock->ToRelTime(req.exptime);
+  MetaArithOutcome outcome;
+  switch (ctx_->store->MetaArith(req.key, options, &outcome)) {
+    case MetaArithResult::kOk:
+      (incr ? stats_->incr_hits : stats_->decr_hits).Add();
+      [[fallthrough]];
+    case MetaArithResult::kCreated: {  // as memcached, no counter
+      char body[8];
+      StoreBigEndian64(outcome.value, body);
+      Success(req, outcome.cas, std::string_view(body, 8), out);
+      return;
+    }
+    case MetaArithResult::kExists:
+      Error(req.header, BinaryStatus::kKeyExists, out);
+      return;
+    case MetaArithResult::kNonNumeric:
+      Error(req.header, BinaryStatus::kDeltaBadValue, out);
+      return;
+    case MetaArithResult::kNoMemory:
+      // The store does not say which allocation failed; with create allowed
+      // it is almost always the new item's.
+      Error(req.header, BinaryStatus::kOutOfMemory, out,
+            options.vivify ? kNoMemoryNewItem : kNoMemoryIncr);
+      return;
+    case MetaArithResult::kNotFound:
+      (incr ? stats_->incr_misses : stats_->decr_misses).Add();
+      Error(req.header, BinaryStatus::kKeyNotFound, out);
+      return;
   }
-  ValueWriter(item).Write(digits, length);
-  uint64_t cas = 0;
-  if (ctx_->store->StoreItem(item, StoreMode::kAdd, 0, &cas) !=
-      StoreResult::kStored) {
-    Error(req.header, BinaryStatus::kNotStored, out);
-    return;
-  }
-  char body[8];
-  StoreBigEndian64(req.initial, body);
-  Success(req, cas, std::string_view(body, 8), out);
 }
 
 void BinaryHandler::Stat(const BinaryRequest& req, ResponseBuffer* out) {

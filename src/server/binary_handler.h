@@ -57,13 +57,7 @@ class BinaryHandler {
                   PendingStore* pending, uint64_t* swallow);
   void Delete(const BinaryRequest& req, ResponseBuffer* out);
   void Arith(const BinaryRequest& req, ResponseBuffer* out);
-  // An incr/decr of a missing key with an initial value: adds it.
-  void ArithCreate(const BinaryRequest& req, ResponseBuffer* out);
   void Stat(const BinaryRequest& req, ResponseBuffer* out);
-  // Whether the live item for `key` has a CAS other than `cas`: memcached's
-  // CAS check for delete, incr/decr and append/prepend, which the Store API
-  // does not take (racy: the item may change before the operation).
-  bool CasMismatch(std::string_view key, uint64_t cas);
 
   // Appends one reply packet to `request`: header, extras, key and body;
   // `more` body bytes (a value) are appended by the caller after it.
