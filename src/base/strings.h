@@ -22,6 +22,21 @@ inline std::vector<std::string_view> SplitNonEmpty(std::string_view s, char sep 
   return out;
 }
 
+// The next space-separated token of *rest (skipping leading spaces), which
+// then holds what follows it; empty when none is left.
+inline std::string_view NextToken(std::string_view* rest) {
+  const size_t begin = rest->find_first_not_of(' ');
+  if (begin == std::string_view::npos) {
+    *rest = {};
+    return {};
+  }
+  size_t end = rest->find(' ', begin);
+  if (end == std::string_view::npos) end = rest->size();
+  const std::string_view token = rest->substr(begin, end - begin);
+  rest->remove_prefix(end);
+  return token;
+}
+
 }  // namespace memcd
 
 #endif  // MEMCD_BASE_STRINGS_H_

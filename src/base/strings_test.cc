@@ -19,5 +19,18 @@ TEST(SplitNonEmptyTest, SkipsRunsOfTheSeparator) {
   EXPECT_EQ(SplitNonEmpty("a\tb c"), (Tokens{"a\tb", "c"}));  // only the separator splits
 }
 
+TEST(NextTokenTest, TakesOneTokenAtATime) {
+  std::string_view rest = "  detail  on ";
+  EXPECT_EQ(NextToken(&rest), "detail");
+  EXPECT_EQ(rest, "  on ");
+  EXPECT_EQ(NextToken(&rest), "on");
+  EXPECT_EQ(rest, " ");
+  EXPECT_EQ(NextToken(&rest), "");
+  EXPECT_EQ(rest, "");
+  std::string_view one = "x";
+  EXPECT_EQ(NextToken(&one), "x");
+  EXPECT_TRUE(one.empty());
+}
+
 }  // namespace
 }  // namespace memcd

@@ -216,6 +216,12 @@ void Listener::Close() {
   }
 }
 
+std::vector<int> Listener::fds() const {
+  std::vector<int> fds;
+  for (evconnlistener* l : listeners_) fds.push_back(evconnlistener_get_fd(l));
+  return fds;
+}
+
 std::vector<int> Listener::BoundPorts() const {
   std::vector<int> ports;
   for (evconnlistener* l : listeners_) {

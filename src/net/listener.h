@@ -63,6 +63,8 @@ class Listener {
 
   // Local ports actually bound (useful with port 0).
   std::vector<int> BoundPorts() const;
+  // The listening sockets (still owned here), for "stats conns".
+  std::vector<int> fds() const;
 
  private:
   bool Bind(const ListenAddress& address, int backlog, std::string* error);

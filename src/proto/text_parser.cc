@@ -248,6 +248,7 @@ constexpr CommandName kCommandNames[] = {
     {"lru_crawler", TextCommand::kLruCrawler},
     {"slabs", TextCommand::kSlabs},
     {"cache_memlimit", TextCommand::kCacheMemlimit},
+    {"shutdown", TextCommand::kShutdown},
 };
 
 // One complete line, without its "\r\n".
@@ -317,6 +318,10 @@ ParseResult ParseLine(std::string_view line, TextRequest* req) {
     case TextCommand::kLruCrawler:
       // memcached counts its tokens exactly, so "noreply" is just a token.
       if (t.count < 2) return Error(kErrorReply);
+      req->args = RestAfter(line, t.token[0]);
+      return Ok(false);
+    case TextCommand::kShutdown:
+      // The handler judges the arguments (memcached: "invalid shutdown mode").
       req->args = RestAfter(line, t.token[0]);
       return Ok(false);
     case TextCommand::kVersion:

@@ -33,6 +33,7 @@ enum class TextCommand {
   kLruCrawler,  // "lru_crawler <subcommand> ...": `args` as for kLru; no noreply
   kSlabs,  // "slabs <subcommand> ...": `args` as for kLru; noreply: automove only
   kCacheMemlimit,  // "cache_memlimit <MB> [noreply]": `args` is <MB>, unchecked
+  kShutdown,  // "shutdown [graceful]": `args` holds the rest of the line; no noreply
 };
 
 struct TextRequest {

@@ -430,6 +430,10 @@ TEST(TextParserTest, OtherCommands) {
        Ok(C::kCacheMemlimit).Args("noreply").Noreply()},
       {"cache_memlimit\r\n", Err("ERROR")},
       {"cache_memlimit 8 noreply x\r\n", Err("ERROR")},
+      {"shutdown\r\n", Ok(C::kShutdown).Args("")},
+      {"shutdown  graceful \r\n", Ok(C::kShutdown).Args("graceful")},
+      {"shutdown noreply\r\n", Ok(C::kShutdown).Args("noreply")},
+      {"shutdown graceful foo\r\n", Ok(C::kShutdown).Args("graceful foo")},
       {"CACHE_MEMLIMIT 8\r\n", Err("ERROR")},
 
       {"\r\n", Err("ERROR")},
@@ -444,7 +448,7 @@ TEST(TextParserTest, OtherCommands) {
       {std::string("version\0junk\r\n", 14), Err("ERROR")},
       {"foo noreply\r\n", Err("ERROR")},
       {"mg k v\r\n", Err("ERROR")},
-      {"shutdown\r\n", Err("ERROR")},
+      {"SHUTDOWN\r\n", Err("ERROR")},
       {"GET / HTTP/1.1\r\n", Err("ERROR")},
   });
 }

@@ -45,8 +45,8 @@ constexpr OptionSpec kOptions[] = {
      "UNIX domain socket to listen on (no TCP or UDP then)", true},
     {'a', "unix-mask", ArgKind::kRequired, "<mask>", "unix_mask",
      "UNIX socket access mask, in octal (default: 0700)", true},
-    {'A', "enable-shutdown", ArgKind::kNone, "", nullptr,
-     "enable the shutdown command", false},
+    {'A', "enable-shutdown", ArgKind::kNone, "", "enable_shutdown",
+     "enable the shutdown command", true},
     {'l', "listen", ArgKind::kRequired, "<addr>", "listen",
      "address to listen on; repeat, or separate with , or ; (default: all)",
      true},
@@ -78,8 +78,8 @@ constexpr OptionSpec kOptions[] = {
      "smallest chunk's room for key, value and flags (default: 48)", true},
     {'L', "enable-largepages", ArgKind::kNone, "", "enable_largepages",
      "commit all item memory at start-up, huge pages where available", true},
-    {'D', nullptr, ArgKind::kRequired, "<char>", nullptr,
-     "stats prefix delimiter", false},
+    {'D', nullptr, ArgKind::kRequired, "<char>", "stats_prefix_delimiter",
+     "key prefix delimiter for \"stats detail\" (default: ':')", true},
     {'t', "threads", ArgKind::kRequired, "<num>", "threads",
      "worker threads (default: 4)", true},
     {'R', "max-reqs-per-event", ArgKind::kRequired, "<num>",
@@ -95,13 +95,13 @@ constexpr OptionSpec kOptions[] = {
      "largest item, k or m suffix, 1k..1024m (default: 1m)", true},
     {'S', "enable-sasl", ArgKind::kNone, "", nullptr, "SASL authentication",
      false},
-    {'F', "disable-flush-all", ArgKind::kNone, "", nullptr, "disable flush_all",
-     false},
+    {'F', "disable-flush-all", ArgKind::kNone, "", "disable_flush_all",
+     "refuse flush_all", true},
     {'X', "disable-dumping", ArgKind::kNone, "", "disable_dumping",
      "refuse lru_crawler metadump", true},
     {'W', "disable-watch", ArgKind::kNone, "", nullptr, "disable watch", false},
-    {'Y', "auth-file", ArgKind::kRequired, "<file>", nullptr,
-     "ASCII authentication", false},
+    {'Y', "auth-file", ArgKind::kRequired, "<file>", "auth_file",
+     "ASCII authentication from a file of user:password lines", true},
     {'e', "memory-file", ArgKind::kRequired, "<file>", nullptr,
      "restartable memory file", false},
     {'Z', "enable-ssl", ArgKind::kNone, "", nullptr, "TLS", false},
@@ -600,6 +600,14 @@ bool BuildOptions(ServerOptions* options, std::string* error) {
   out.verbose = FLAGS_verbose;
   out.debug_time = FLAGS_debug_time;
   out.dump_enabled = !FLAGS_disable_dumping;
+  out.shutdown_enabled = FLAGS_enable_shutdown;
+  out.flush_enabled = !FLAGS_disable_flush_all;
+  out.auth_file = FLAGS_auth_file;
+  // memcached takes the first character of -D's argument.
+  if (FLAGS_stats_prefix_delimiter.empty()) {
+    return Refuse("-D needs a delimiter character", error);
+  }
+  out.prefix_delimiter = FLAGS_stats_prefix_delimiter[0];
   if (FLAGS_lru_crawler_sleep < 0 || FLAGS_lru_crawler_sleep > 1000000) {
     return Refuse("LRU crawler sleep must be between 0 and 1 second", error);
   }

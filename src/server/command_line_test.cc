@@ -398,8 +398,6 @@ TEST(CommandLineTest, RefusedCommandLines) {
 
 TEST(CommandLineTest, EveryNotYetOptionIsRefusedInBothForms) {
   const std::vector<std::vector<std::string>> kCases = {
-      {"-A"},
-      {"--enable-shutdown"},
       {"-d"},
       {"--daemon"},
       {"-r"},
@@ -410,15 +408,10 @@ TEST(CommandLineTest, EveryNotYetOptionIsRefusedInBothForms) {
       {"--license"},
       {"-P", "/p"},
       {"--pidfile=/p"},
-      {"-D", ":"},
       {"-S"},
       {"--enable-sasl"},
-      {"-F"},
-      {"--disable-flush-all"},
       {"-W"},
       {"--disable-watch"},
-      {"-Y", "/a"},
-      {"--auth-file=/a"},
       {"-e", "/m"},
       {"--memory-file=/m"},
       {"-Z"},
@@ -479,7 +472,7 @@ TEST(CommandLineTest, HelpListsOptionsInMemcachedsOrder) {
                 {"-U, --udp-port=<num>", "udp_port"},
                 {"-s, --unix-socket=<path>", "unix_socket"},
                 {"-a, --unix-mask=<mask>", "unix_mask"},
-                {"-A, --enable-shutdown", nullptr},
+                {"-A, --enable-shutdown", "enable_shutdown"},
                 {"-l, --listen=<addr>", "listen"},
                 {"-d, --daemon", nullptr},
                 {"-r, --enable-coredumps", nullptr},
@@ -496,7 +489,7 @@ TEST(CommandLineTest, HelpListsOptionsInMemcachedsOrder) {
                 {"-f, --slab-growth-factor=<num>", "slab_growth_factor"},
                 {"-n, --slab-min-size=<bytes>", "slab_min_size"},
                 {"-L, --enable-largepages", "enable_largepages"},
-                {"-D <char>", nullptr},
+                {"-D <char>", "stats_prefix_delimiter"},
                 {"-t, --threads=<num>", "threads"},
                 {"-R, --max-reqs-per-event=<num>", "max_reqs_per_event"},
                 {"-C, --disable-cas", "disable_cas"},
@@ -504,10 +497,10 @@ TEST(CommandLineTest, HelpListsOptionsInMemcachedsOrder) {
                 {"-B, --protocol=<name>", "protocol"},
                 {"-I, --max-item-size=<size>", "max_item_size"},
                 {"-S, --enable-sasl", nullptr},
-                {"-F, --disable-flush-all", nullptr},
+                {"-F, --disable-flush-all", "disable_flush_all"},
                 {"-X, --disable-dumping", "disable_dumping"},
                 {"-W, --disable-watch", nullptr},
-                {"-Y, --auth-file=<file>", nullptr},
+                {"-Y, --auth-file=<file>", "auth_file"},
                 {"-e, --memory-file=<file>", nullptr},
                 {"-Z, --enable-ssl", nullptr},
                 {"-o, --extended=<list>", nullptr},
@@ -534,6 +527,39 @@ TEST(CommandLineTest, HelpListsOptionsInMemcachedsOrder) {
   ASSERT_NE(std::string::npos, daemon);
   EXPECT_EQ(daemon + 1 + 35,
             o.out.find("daemonize (not supported yet)\n", daemon));
+}
+
+// -A, -F, -D and -Y: the admin options (server/admin_commands.h).
+TEST(CommandLineTest, AdminOptions) {
+  {
+    gflags::FlagSaver saver;
+    Outcome o = ParseArgs({});
+    ASSERT_EQ(CommandLineResult::kRun, o.result);
+    EXPECT_FALSE(o.options.shutdown_enabled);
+    EXPECT_TRUE(o.options.flush_enabled);
+    EXPECT_EQ(':', o.options.prefix_delimiter);
+    EXPECT_EQ("", o.options.auth_file);
+  }
+  const std::vector<std::vector<std::string>> kShortAndLong[] = {
+      {{"-A", "-F", "-D", "/", "-Y", "/a"}},
+      {{"--enable-shutdown", "--disable-flush-all", "-D/x", "--auth-file=/a"}},
+  };
+  for (const auto& group : kShortAndLong) {
+    for (const std::vector<std::string>& args : group) {
+      SCOPED_TRACE(Join(args));
+      gflags::FlagSaver saver;
+      Outcome o = ParseArgs(args);
+      ASSERT_EQ(CommandLineResult::kRun, o.result) << o.err;
+      EXPECT_TRUE(o.options.shutdown_enabled);
+      EXPECT_FALSE(o.options.flush_enabled);
+      EXPECT_EQ('/', o.options.prefix_delimiter);  // the first character
+      EXPECT_EQ("/a", o.options.auth_file);
+    }
+  }
+  gflags::FlagSaver saver;
+  Outcome o = ParseArgs({"-D", ""});
+  EXPECT_EQ(CommandLineResult::kExitUsage, o.result);
+  EXPECT_EQ("memcd: -D needs a delimiter character\n", o.err);
 }
 
 TEST(CommandLineTest, UnixSocketMaskIsOctal) {

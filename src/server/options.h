@@ -32,6 +32,10 @@ struct ServerOptions {
   int verbose = 0;               // -v / -vv / -vvv
   bool debug_time = false;       // enables the "debugtime" command (tests only)
   bool dump_enabled = true;      // false with -X: metadump refused
+  bool shutdown_enabled = false; // -A: the "shutdown" command works
+  bool flush_enabled = true;     // false with -F: flush_all refused
+  char prefix_delimiter = ':';   // -D: key prefix end for "stats detail"
+  std::string auth_file;         // -Y: ASCII authentication; empty = off
   StoreOptions store;            // -m -I -n -f -C -M -o hashpower
 };
 

@@ -3,6 +3,10 @@
 #include <event2/event.h>
 #include <glog/logging.h>
 
+#include <sys/socket.h>
+#include <sys/resource.h>
+
+#include <algorithm>
 #include <csignal>
 
 #include "server/privileges.h"
@@ -35,9 +39,32 @@ bool Server::Start(std::string* error) {
     *error = "event_base_new failed";
     return false;
   }
+  // Handlers before any socket is open: a client (or a test) that sees the
+  // port accept may signal us at once, and must get a clean exit.
+  for (int sig : {SIGINT, SIGTERM}) {
+    event* e = evsignal_new(base_, sig, &Server::OnStopSignal, this);
+    event_add(e, nullptr);
+    signal_events_.push_back(e);
+  }
+  event* graceful = evsignal_new(base_, SIGUSR1, &Server::OnGracefulSignal, this);
+  event_add(graceful, nullptr);
+  signal_events_.push_back(graceful);
+  signal(SIGPIPE, SIG_IGN);
   ctx_.options = &options_;
   ctx_.clock = &clock_;
   ctx_.baseline = &baseline_;
+  if (!options_.auth_file.empty() && !auth_.Load(options_.auth_file, error)) return false;
+  conns_ = std::make_unique<ConnRegistry>(&clock_);
+  prefixes_ = std::make_unique<PrefixStats>(options_.prefix_delimiter);
+  admin_.conns = conns_.get();
+  admin_.prefixes = prefixes_.get();
+  ctx_.prefixes = prefixes_.get();
+  admin_.auth = options_.auth_file.empty() ? nullptr : &auth_;
+  admin_.shutdown_enabled = options_.shutdown_enabled;
+  admin_.flush_enabled = options_.flush_enabled;
+  // As memcached, the command raises the signal: the main loop's handler
+  // then stops the server, whichever worker thread asked.
+  admin_.request_shutdown = [](bool graceful) { raise(graceful ? SIGUSR1 : SIGINT); };
 
   std::vector<Worker*> raw_workers;
   for (int i = 0; i < options_.threads; i++) {
@@ -46,6 +73,7 @@ bool Server::Start(std::string* error) {
         i, [this](Worker* w, int fd) { sessions_[w->id()]->Open(fd); });
     if (!worker->Init(error)) return false;
     sessions_.push_back(std::make_unique<WorkerSessions>(&ctx_, worker.get()));
+    sessions_.back()->set_admin(&admin_);
     ctx_.thread_stats.push_back(sessions_.back()->stats());
     raw_workers.push_back(worker.get());
     workers_.push_back(std::move(worker));
@@ -70,6 +98,7 @@ bool Server::Start(std::string* error) {
       !listener_->OpenUnix(options_.unix_socket, options_.unix_mask, options_.backlog, error)) {
     return false;
   }
+  RegisterListeningSockets();
   for (auto& s : sessions_) {
     for (int fd : udp_sockets_.fds()) {
       udp_sessions_.push_back(std::make_unique<UdpSession>(s.get(), fd));
@@ -85,12 +114,6 @@ bool Server::Start(std::string* error) {
   clock_timer_ = event_new(base_, -1, EV_PERSIST, &Server::OnClockTick, this);
   timeval second{1, 0};
   event_add(clock_timer_, &second);
-  for (int sig : {SIGINT, SIGTERM}) {
-    event* e = evsignal_new(base_, sig, &Server::OnStopSignal, this);
-    event_add(e, nullptr);
-    signal_events_.push_back(e);
-  }
-  signal(SIGPIPE, SIG_IGN);
 
   for (auto& w : workers_) w->Start();
   if (options_.unix_socket.empty()) {
@@ -142,6 +165,13 @@ void Server::Shutdown() {
   listener_.reset();
 }
 
+void Server::RegisterListeningSockets() {
+  if (listener_ != nullptr) {
+    for (int fd : listener_->fds()) conns_->Add(fd, ConnRegistry::Kind::kListener);
+  }
+  for (int fd : udp_sockets_.fds()) conns_->Add(fd, ConnRegistry::Kind::kUdp);
+}
+
 void Server::OnClockTick(int /*fd*/, short /*what*/, void* arg) {
   static_cast<Server*>(arg)->clock_.Tick();
 }
@@ -149,6 +179,15 @@ void Server::OnClockTick(int /*fd*/, short /*what*/, void* arg) {
 void Server::OnStopSignal(int signal, short /*what*/, void* arg) {
   LOG(INFO) << "caught signal " << signal << ", shutting down";
   event_base_loopexit(static_cast<Server*>(arg)->base_, nullptr);
+}
+
+void Server::OnGracefulSignal(int /*signal*/, short /*what*/, void* arg) {
+  LOG(INFO) << "gracefully stopping";
+  auto* self = static_cast<Server*>(arg);
+  // No new connections; Run() then stops the workers, each finishing the
+  // event it is in, so requests already being handled complete.
+  if (self->listener_ != nullptr) self->listener_->Close();
+  event_base_loopexit(self->base_, nullptr);
 }
 
 }  // namespace memcd

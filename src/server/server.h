@@ -1,6 +1,7 @@
 // The whole server: builds the store, the workers and the listeners from the
 // options, runs the main event loop (accepting, ticking the clock, catching
-// SIGINT/SIGTERM) and tears everything down in order. As memcached: TCP on
+// SIGINT/SIGTERM; SIGUSR1 and "shutdown graceful" first stop accepting) and
+// tears everything down in order. As memcached: TCP on
 // -p and UDP on -U, each on every -l address; or, with -s, the unix socket
 // alone.
 #ifndef MEMCD_SERVER_SERVER_H_
@@ -15,7 +16,11 @@
 #include "net/listener.h"
 #include "net/udp_socket.h"
 #include "net/worker.h"
+#include "server/admin_commands.h"
+#include "server/auth_file.h"
+#include "server/conn_registry.h"
 #include "server/options.h"
+#include "server/prefix_stats.h"
 #include "server/server_context.h"
 #include "server/session.h"
 #include "server/udp_session.h"
@@ -41,6 +46,9 @@ class Server {
  private:
   static void OnClockTick(int fd, short what, void* arg);
   static void OnStopSignal(int signal, short what, void* arg);
+  static void OnGracefulSignal(int signal, short what, void* arg);
+  // Registers the listening and UDP sockets for "stats conns".
+  void RegisterListeningSockets();
   // The TCP and UDP addresses from -l, -p and -U (none with -s).
   bool ListenAddresses(std::vector<ListenAddress>* tcp, std::vector<ListenAddress>* udp,
                        std::string* error) const;
@@ -48,6 +56,11 @@ class Server {
 
   ServerOptions options_;
   RealClock clock_;
+  // Admin state: declared before the sessions, which use it to the end.
+  AuthFile auth_;
+  std::unique_ptr<ConnRegistry> conns_;
+  std::unique_ptr<PrefixStats> prefixes_;
+  AdminState admin_;
   std::unique_ptr<Store> store_;
   event_base* base_ = nullptr;
   event* clock_timer_ = nullptr;

@@ -14,6 +14,8 @@
 
 namespace memcd {
 
+class PrefixStats;  // server/prefix_stats.h
+
 // Counter values at the last "stats reset"; reports subtract them, because
 // the counters themselves have one writer each and cannot be zeroed from
 // another thread.
@@ -33,6 +35,7 @@ struct ServerContext {
   std::vector<const ThreadStats*> thread_stats;  // one per worker
   RelTime started = 0;                            // clock value at start-up
   StatsBaseline* baseline = nullptr;              // owned by Server
+  const PrefixStats* prefixes = nullptr;          // "stats detail"; owned by Server
 };
 
 // The version string clients see ("VERSION ..."): the memcached protocol

@@ -14,6 +14,7 @@
 #include "proto/binary_parser.h"
 #include "proto/meta_parser.h"
 #include "proto/text_parser.h"
+#include "server/admin_commands.h"
 #include "server/binary_handler.h"
 
 namespace memcd {
@@ -62,6 +63,8 @@ Session::Session(WorkerSessions* owner, int fd)
 Session::~Session() {
   if (read_event_ != nullptr) event_free(read_event_);
   if (write_event_ != nullptr) event_free(write_event_);
+  // Before close(): the fd number may be reused by the next accept.
+  if (conn_entry_ != nullptr) owner_->admin()->conns->Remove(fd_);
   close(fd_);
   owner_->ctx()->dispatcher->OnConnectionClosed();
   VLOG(1) << "conn " << fd_ << " closed";
@@ -73,6 +76,10 @@ bool Session::Start() {
   read_event_ = event_new(owner_->base(), fd_, EV_READ | EV_PERSIST, &Session::OnEvent, this);
   write_event_ = event_new(owner_->base(), fd_, EV_WRITE | EV_PERSIST, &Session::OnEvent, this);
   if (read_event_ == nullptr || write_event_ == nullptr) return false;
+  if (AdminState* admin = owner_->admin()) {
+    conn_entry_ = admin->conns->Add(fd_, ConnRegistry::Kind::kClient);
+    authenticated_ = admin->auth == nullptr;
+  }
   VLOG(1) << "conn " << fd_ << " opened";
   return event_add(read_event_, nullptr) == 0;
 }
@@ -94,6 +101,12 @@ void Session::HandleEvent(short what) {
   } else if (!ReadInput()) {
     closed_ = true;
     return;
+  } else if (conn_entry_ != nullptr) {
+    conn_entry_->last_cmd.store(owner_->ctx()->clock->Now(), std::memory_order_relaxed);
+    if (!seen_input_) {
+      seen_input_ = true;
+      conn_entry_->active.store(true, std::memory_order_relaxed);
+    }
   }
   ProcessInput();
 }
@@ -125,6 +138,7 @@ bool Session::ReadInput() {
 void Session::ProcessInput() {
   const int limit = owner_->ctx()->options->reqs_per_event;
   TextHandler* handler = owner_->handler();
+  handler->set_current_fd(fd_);
   int handled = 0;
   // A streaming dump holds back later requests: their replies follow "END".
   while (state_ != State::kClosing && dump_ == nullptr) {
@@ -143,6 +157,12 @@ void Session::ProcessInput() {
       yielded_ = true;
       event_active(read_event_, EV_READ, 0);
       break;
+    }
+    if (!authenticated_) {
+      // Before the protocol is chosen, so binary cannot bypass -Y.
+      if (!ProcessAuthStep()) break;
+      handled++;
+      continue;
     }
     if (negotiating_) {
       negotiating_ = false;
@@ -246,6 +266,28 @@ void Session::ProcessMetaRequest() {
     state_ = State::kSwallow;
     swallow_left_ = uint64_t{pending_.value_length} + 2;
   }
+}
+
+bool Session::ProcessAuthStep() {
+  size_t consumed = 0;
+  std::string_view reply;
+  uint64_t swallow = 0;
+  if (!owner_->admin()->auth->Step(input_.data(), &consumed, &reply, &swallow,
+                                   &authenticated_)) {
+    // A command line plus the largest token block memcd buffers.
+    if (input_.size() > kMaxCommandLine + AuthFile::kMaxTokenBlock + 2) {
+      output_.AppendLine("CLIENT_ERROR line too long");
+      state_ = State::kClosing;
+    }
+    return false;
+  }
+  input_.Consume(consumed);
+  output_.Append(reply);
+  if (swallow > 0) {
+    state_ = State::kSwallow;
+    swallow_left_ = swallow;
+  }
+  return true;
 }
 
 bool Session::ConsumeValue() {
@@ -366,6 +408,11 @@ void WorkerSessions::Open(int fd) {
     return;  // the unique_ptr closes it
   }
   sessions_.emplace(raw, std::move(session));
+}
+
+void WorkerSessions::set_admin(AdminState* admin) {
+  admin_ = admin;
+  handler_.set_admin(admin);
 }
 
 void WorkerSessions::Close(Session* session) { sessions_.erase(session); }

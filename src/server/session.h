@@ -14,6 +14,7 @@
 
 #include "net/buffer_pool.h"
 #include "net/read_buffer.h"
+#include "server/conn_registry.h"
 #include "server/response_buffer.h"
 #include "server/server_context.h"
 #include "server/text_handler.h"
@@ -26,6 +27,7 @@ struct event_base;
 namespace memcd {
 
 class BinaryHandler;
+struct AdminState;
 class Worker;
 class WorkerSessions;
 
@@ -63,6 +65,9 @@ class Session {
   // event's budget lasts; at the dump's end appends "END" and drops the
   // producer. True when the dump is over.
   bool ProduceDump();
+  // Before -Y authentication: one AuthFile::Step(); false when more input
+  // is needed.
+  bool ProcessAuthStep();
 
   WorkerSessions* owner_;
   const int fd_;
@@ -85,6 +90,11 @@ class Session {
   // under "auto" its first byte decides, while negotiating_.
   bool negotiating_ = false;
   std::unique_ptr<BinaryHandler> binary_;
+  // "stats conns" sees this connection through its entry (null without admin
+  // state); only last_cmd is written per event.
+  ConnRegistry::Entry* conn_entry_ = nullptr;
+  bool seen_input_ = false;     // conn_entry_->active already set
+  bool authenticated_ = true;   // false under -Y until a good token
 };
 
 // A worker's sessions and what they share: the handler and its counters.
@@ -106,6 +116,9 @@ class WorkerSessions {
   ThreadStats* stats() { return &stats_; }
   TextHandler* handler() { return &handler_; }
   BufferPool* buffer_pool() { return &buffers_; }
+  // Borrowed; set once before the worker starts (null: no admin features).
+  void set_admin(AdminState* admin);
+  AdminState* admin() const { return admin_; }
 
  private:
   ServerContext* ctx_;
@@ -113,6 +126,7 @@ class WorkerSessions {
   ThreadStats stats_;
   TextHandler handler_;
   BufferPool buffers_;  // read buffers and reply blocks of this worker's sessions
+  AdminState* admin_ = nullptr;
   std::unordered_map<Session*, std::unique_ptr<Session>> sessions_;
 };
 

@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "server/prefix_stats.h"
 #include "store/slab_allocator.h"
 
 namespace memcd {
@@ -44,20 +45,24 @@ void WriteSettings(const ServerContext& ctx, StatsWriter* w) {
   w->Add("inter", JoinListen(o.listen));
   // The "verbosity" command changes glog's level; that is the one in force.
   w->AddSigned("verbosity", FLAGS_v);
-  // "oldest" (the flush_all cut-off) and "stat_key_prefix" are left out:
+  // "oldest" (the flush_all cut-off) is left out:
   // memcd has no such value.
   w->Add("evictions", so.evict ? "on" : "off");
   w->Add("domain_socket", o.unix_socket.empty() ? "NULL" : o.unix_socket);
   char mask[8];
   std::snprintf(mask, sizeof(mask), "%o", static_cast<unsigned>(o.unix_mask));
   w->Add("umask", mask);  // octal, as memcached prints -a
-  w->Add("shutdown_command", "no");
+  w->Add("shutdown_command", YesNo(o.shutdown_enabled));
   AddRatio(w, "growth_factor", so.growth_factor);
   w->Add("chunk_size", static_cast<uint64_t>(so.chunk_size_min));
   w->Add("num_threads", static_cast<uint64_t>(o.threads));
   // Every worker reads the UDP socket.
   w->Add("num_threads_per_udp", static_cast<uint64_t>(o.threads));
-  w->Add("detail_enabled", "no");
+  w->Add("stat_key_prefix", std::string_view(&o.prefix_delimiter, 1));
+  // "stats detail on|off" changes this; the text handler reports it live.
+  // "stats detail on|off" switches it: read live.
+  w->Add("detail_enabled",
+         YesNo(ctx.prefixes != nullptr && ctx.prefixes->enabled()));
   w->Add("reqs_per_event", static_cast<uint64_t>(o.reqs_per_event));
   w->Add("cas_enabled", YesNo(so.use_cas));
   w->Add("tcp_backlog", static_cast<uint64_t>(o.backlog));
@@ -66,7 +71,8 @@ void WriteSettings(const ServerContext& ctx, StatsWriter* w) {
   if (o.protocol == BindingProtocol::kBinary) protocol = "binary";
   w->Add("binding_protocol", protocol);
   w->Add("auth_enabled_sasl", "no");
-  w->Add("auth_enabled_ascii", "no");
+  // memcached prints the -Y file's path here when there is one.
+  w->Add("auth_enabled_ascii", o.auth_file.empty() ? "no" : o.auth_file);
   w->Add("item_size_max", static_cast<uint64_t>(so.item_size_max));
   // Over -c the dispatcher answers "ERROR Too many open connections".
   w->Add("maxconns_fast", "yes");
@@ -84,7 +90,7 @@ void WriteSettings(const ServerContext& ctx, StatsWriter* w) {
   w->Add("lru_crawler_tocrawl",
          static_cast<uint64_t>(ctx.store->lru_crawler_tocrawl()));
   w->Add("tail_repair_time", uint64_t{0});  // no tail repair: memcached's 0
-  w->Add("flush_enabled", "yes");
+  w->Add("flush_enabled", YesNo(o.flush_enabled));
   w->Add("dump_enabled", YesNo(o.dump_enabled));
   w->Add("hash_algorithm", "murmur3");  // base/hash.h
   w->Add("lru_maintainer_thread", YesNo(so.lru_maintainer_thread));

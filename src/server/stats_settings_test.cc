@@ -76,6 +76,7 @@ TEST_F(StatsSettingsTest, DefaultsInMemcachedsOrderAndFormats) {
             "STAT chunk_size 48\r\n"
             "STAT num_threads 4\r\n"
             "STAT num_threads_per_udp 4\r\n"
+            "STAT stat_key_prefix :\r\n"
             "STAT detail_enabled no\r\n"
             "STAT reqs_per_event 20\r\n"
             "STAT cas_enabled yes\r\n"

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "base/numbers.h"
+#include "server/admin_commands.h"
 #include "server/crawler_commands.h"
 #include "server/lru_commands.h"
 #include "server/meta_handler.h"
@@ -73,6 +74,7 @@ TextHandler::Next TextHandler::Handle(const TextRequest& req, ResponseBuffer* ou
       return StartStore(req, out, pending);
 
     case TextCommand::kDelete:
+      if (admin_ != nullptr) admin_->prefixes->RecordDelete(req.key);
       if (store->Delete(req.key)) {
         stats_->delete_hits.Add();
         Reply(req, out, "DELETED");
@@ -100,6 +102,10 @@ TextHandler::Next TextHandler::Handle(const TextRequest& req, ResponseBuffer* ou
 
     case TextCommand::kFlushAll: {
       stats_->flush_cmds.Add();
+      if (admin_ != nullptr && !admin_->flush_enabled) {
+        Reply(req, out, "CLIENT_ERROR flush_all not allowed");
+        return Next::kCommand;
+      }
       RelTime when = req.has_delay && req.exptime > 0
                          ? ctx_->clock->ToRelTime(req.exptime)
                          : ctx_->clock->Now();
@@ -153,6 +159,23 @@ TextHandler::Next TextHandler::Handle(const TextRequest& req, ResponseBuffer* ou
       return Next::kCommand;
     }
 
+    case TextCommand::kShutdown:
+      switch (ParseShutdown(req.args, admin_ != nullptr && admin_->shutdown_enabled)) {
+        case ShutdownMode::kDisabled:
+          out->AppendLine("ERROR: shutdown not enabled");
+          return Next::kCommand;
+        case ShutdownMode::kInvalid:
+          out->AppendLine("CLIENT_ERROR invalid shutdown mode");
+          return Next::kCommand;
+        case ShutdownMode::kNow:
+          admin_->request_shutdown(false);
+          return Next::kClose;
+        case ShutdownMode::kGraceful:
+          admin_->request_shutdown(true);
+          return Next::kClose;
+      }
+      return Next::kClose;
+
     case TextCommand::kDebugTime:
       if (!ctx_->options->debug_time) {
         out->AppendLine("ERROR");
@@ -168,8 +191,16 @@ TextHandler::Next TextHandler::Handle(const TextRequest& req, ResponseBuffer* ou
 
 void TextHandler::RejectRequest(const TextRequest& req, const ParseResult& result,
                                 ResponseBuffer* out) {
-  // memcached counts a flush_all before looking at its arguments.
-  if (req.command == TextCommand::kFlushAll) stats_->flush_cmds.Add();
+  // memcached counts a flush_all before looking at its arguments, but not
+  // one with a wrong token count (never dispatched: "ERROR").
+  if (req.command == TextCommand::kFlushAll && result.error != "ERROR") {
+    stats_->flush_cmds.Add();
+    // A disabled flush_all is refused before its arguments are read.
+    if (admin_ != nullptr && !admin_->flush_enabled) {
+      if (!result.noreply) out->AppendLine("CLIENT_ERROR flush_all not allowed");
+      return;
+    }
+  }
   if (!result.noreply) out->AppendLine(result.error);
 }
 
@@ -182,6 +213,7 @@ void TextHandler::Get(const TextRequest& req, ResponseBuffer* out) {
   std::string_view key;
   while (keys.Next(&key)) {
     ItemRef item = touch ? store->GetAndTouch(key, exptime) : store->Get(key);
+    if (admin_ != nullptr) admin_->prefixes->RecordGet(key, static_cast<bool>(item));
     // As memcached: gat/gats count as touches, not as gets.
     (touch ? stats_->touch_cmds : stats_->get_cmds).Add();
     if (!item) {
@@ -225,6 +257,7 @@ TextHandler::Next TextHandler::StartStore(const TextRequest& req, ResponseBuffer
   pending->noreply = req.noreply;
   pending->value_length = req.value_length;
   pending->item.Reset();
+  if (admin_ != nullptr) admin_->prefixes->RecordSet(req.key);
   AllocResult r = ctx_->store->Allocate(req.key, req.client_flags,
                                         ctx_->clock->ToRelTime(req.exptime),
                                         req.value_length, &pending->item);
@@ -305,6 +338,22 @@ void TextHandler::Stats(const TextRequest& req, ResponseBuffer* out) {
   if (req.args == "reset") {
     ResetStats(*ctx_);
     out->AppendLine("RESET");
+    return;
+  }
+  const std::string_view group = req.args.substr(0, req.args.find(' '));
+  const std::string_view rest =
+      group.size() < req.args.size() ? req.args.substr(group.size()) : std::string_view();
+  if (admin_ != nullptr && group == "detail") {
+    out->Append(RunStatsDetail(rest, admin_->prefixes));
+    return;
+  }
+  if (group == "cachedump") {
+    out->Append(RunStatsCacheDump(rest, ctx_->options->dump_enabled, ctx_->store,
+                                  *ctx_->clock));
+    return;
+  }
+  if (admin_ != nullptr && group == "conns") {
+    out->Append(admin_->conns->Report(current_fd_));
     return;
   }
   std::string text;

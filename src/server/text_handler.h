@@ -19,6 +19,7 @@
 namespace memcd {
 
 class MetaHandler;  // server/meta_handler.h
+struct AdminState;  // server/admin_commands.h
 
 // A storage command whose data block is still being read.
 struct PendingStore {
@@ -63,6 +64,12 @@ class TextHandler {
   Next HandleMeta(std::string_view buf, size_t* consumed, ResponseBuffer* out,
                   PendingStore* pending);
 
+  // The shared admin state (borrowed; null: the admin commands behave as
+  // with every option off, and no prefix stats are kept).
+  void set_admin(AdminState* admin) { admin_ = admin; }
+  // The socket of the connection whose requests follow ("stats conns").
+  void set_current_fd(int fd) { current_fd_ = fd; }
+
  private:
   Next StartStore(const TextRequest& req, ResponseBuffer* out, PendingStore* pending);
   void Get(const TextRequest& req, ResponseBuffer* out);
@@ -73,6 +80,8 @@ class TextHandler {
   ServerContext* ctx_;
   ThreadStats* stats_;
   std::unique_ptr<MetaHandler> meta_;
+  AdminState* admin_ = nullptr;
+  int current_fd_ = -1;
 };
 
 }  // namespace memcd
