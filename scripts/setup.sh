@@ -8,7 +8,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 
 BUILD_PACKAGES="g++ make autoconf automake libtool pkg-config perl
   libevent-dev libgoogle-glog-dev libgflags-dev googletest libgtest-dev"
-TEST_PACKAGES="python3 python3-pymemcache libcache-memcached-perl libmemcached-tools"
+TEST_PACKAGES="python3 python3-pymemcache libcache-memcached-perl
+  libcache-memcached-fast-perl libmemcached-tools"
 packages=$BUILD_PACKAGES
 [ "${MEMCD_WITH_TEST_TOOLS:-0}" = 1 ] && packages="$packages $TEST_PACKAGES"
 
