@@ -68,6 +68,7 @@ std::string_view ParseFlags(MetaRequest* req) {
       case 'O': case 'P': case 'L':
       case 'k': case 's': case 't': case 'c': case 'f':
       case 'v': case 'h': case 'l': case 'u': case 'q': case 'I':
+      case 'x':  // md: drop the value, keep the item (newer memcached)
         break;
       case 'F':
         // memcached sets no message here: an earlier one, or the default.
@@ -75,6 +76,12 @@ std::string_view ParseFlags(MetaRequest* req) {
         break;
       case 'C':
         if (!ParseUint64(value, &req->cas)) {
+          error = kBadToken;
+          failed = true;
+        }
+        break;
+      case 'E':  // newer memcached: accepted by every command
+        if (!ParseUint64(value, &req->new_cas)) {
           error = kBadToken;
           failed = true;
         }

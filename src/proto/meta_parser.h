@@ -2,6 +2,7 @@
 // the bytes a client has sent so far to one request, with memcached 1.6.18's
 // checks in its order and its error lines. Views in a MetaRequest point into
 // the caller's buffer, except the base64-decoded key, which it owns.
+// Beyond 1.6.18 it takes newer memcached's E<cas> (every command) and x.
 //
 // An ms line is only the command line: the caller then reads (or, on an
 // error after the length was understood, discards) value_length + 2 bytes.
@@ -41,6 +42,7 @@ struct MetaRequest {
   int32_t recache_ttl = 0;    // R
   uint32_t client_flags = 0;  // F
   uint64_t cas = 0;           // C
+  uint64_t new_cas = 0;       // E: the CAS a changed item gets
   uint64_t initial = 0;       // J
   uint64_t delta = 1;         // D; ma's default step is 1
   char mode = 0;              // M<mode>; 0 when not given

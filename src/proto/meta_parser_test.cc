@@ -103,6 +103,32 @@ TEST(MetaParserTest, FlagValues) {
   EXPECT_EQ(req.mode, 0);
 }
 
+TEST(MetaParserTest, NewCasAndRemoveValue) {
+  struct Case {
+    const char* line;
+    uint64_t new_cas;
+    bool has_e;
+    bool has_x;
+  };
+  const Case cases[] = {
+      {"ms k 2 E500 c\r\n", 500, true, false},
+      {"md k I E18446744073709551615 q\r\n", UINT64_MAX, true, false},
+      {"ma k E0\r\n", 0, true, false},
+      {"mg k N30 E7 c\r\n", 7, true, false},
+      {"md k x q\r\n", 0, false, true},
+      {"md k x E9 I\r\n", 9, true, true},
+      {"mg k x\r\n", 0, false, true},  // accepted, only md acts on it
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.line);
+    MetaRequest req;
+    ASSERT_EQ(ParseMetaRequest(c.line, &req).status, MetaParseStatus::kOk);
+    EXPECT_EQ(req.has('E'), c.has_e);
+    EXPECT_EQ(req.new_cas, c.new_cas);
+    EXPECT_EQ(req.has('x'), c.has_x);
+  }
+}
+
 struct ErrorCase {
   const char* line;
   const char* error;
@@ -125,7 +151,18 @@ TEST(MetaParserTest, Errors) {
       {"mg foo O1 O2\r\n", "CLIENT_ERROR duplicate flag", 0},
       {"mg foo \x80\r\n", "CLIENT_ERROR duplicate flag", 0},
       {"mg foo z\r\n", "CLIENT_ERROR invalid flag", 0},
-      {"mg foo E5\r\n", "CLIENT_ERROR invalid flag", 0},
+      // E<cas> (newer memcached): a 64-bit unsigned decimal, once.
+      {"mg foo E\r\n", "CLIENT_ERROR bad token in command line format", 0},
+      {"mg foo Ex\r\n", "CLIENT_ERROR bad token in command line format", 0},
+      {"mg foo E-1\r\n", "CLIENT_ERROR bad token in command line format", 0},
+      {"mg foo E18446744073709551616\r\n",
+       "CLIENT_ERROR bad token in command line format", 0},
+      {"mg foo E1 E2\r\n", "CLIENT_ERROR duplicate flag", 0},
+      {"ms foo 3 Exx\r\n", "CLIENT_ERROR bad token in command line format",
+       5},
+      {"md foo E1 E1\r\n", "CLIENT_ERROR invalid or duplicate flag", 0},
+      {"md foo x x\r\n", "CLIENT_ERROR invalid or duplicate flag", 0},
+      {"ma foo E\r\n", "CLIENT_ERROR invalid or duplicate flag", 0},
       {"mg foo 1\r\n", "CLIENT_ERROR invalid flag", 0},
       {"mg foo T\r\n", "CLIENT_ERROR bad token in command line format", 0},
       {"mg foo Nx\r\n", "CLIENT_ERROR bad token in command line format", 0},
@@ -144,7 +181,7 @@ TEST(MetaParserTest, Errors) {
        "CLIENT_ERROR options flags are too long", 0},
       {"md foo a b c d e f g h i j k l m n o p q r\r\n",
        "CLIENT_ERROR options flags too long", 0},
-      {"md foo x\r\n", "CLIENT_ERROR invalid or duplicate flag", 0},
+      {"md foo z\r\n", "CLIENT_ERROR invalid or duplicate flag", 0},
       {"md foo T\r\n", "CLIENT_ERROR invalid or duplicate flag", 0},
       {"ma foo Jx\r\n", "CLIENT_ERROR invalid or duplicate flag", 0},
       {"ma foo q q\r\n", "CLIENT_ERROR invalid or duplicate flag", 0},

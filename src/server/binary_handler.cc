@@ -281,6 +281,9 @@ void BinaryHandler::Delete(const BinaryRequest& req, ResponseBuffer* out) {
       stats_->delete_misses.Add();
       Error(req.header, BinaryStatus::kKeyNotFound, out);
       return;
+    case MetaDeleteResult::kNoMemory:  // only md x allocates
+      Error(req.header, BinaryStatus::kOutOfMemory, out, kNoMemoryItem);
+      return;
   }
 }
 

@@ -2,6 +2,7 @@
 
 #include <glog/logging.h>
 
+#include <optional>
 #include <string>
 
 #include "base/numbers.h"
@@ -111,6 +112,7 @@ void MetaHandler::Get(const MetaRequest& req, ResponseBuffer* out) {
   options.exptime = clock->ToRelTime(req.ttl);
   options.no_bump = req.has('u');
   options.key_binary = req.key_binary;
+  if (req.has('E')) options.new_cas = req.new_cas;
   MetaGetResult got;
   ctx_->store->MetaGet(req.key(), options, &got);
 
@@ -242,8 +244,10 @@ void MetaHandler::CompleteStore(PendingStore* pending, bool terminated,
   }
   uint64_t cas = 0;
   const bool invalidate = req.has('I') && pending->mode == StoreMode::kCas;
+  std::optional<uint64_t> new_cas;
+  if (req.has('E')) new_cas = req.new_cas;
   const StoreResult r = ctx_->store->MetaStoreItem(
-      item, pending->mode, pending->cas_in, invalidate, &cas);
+      item, pending->mode, pending->cas_in, invalidate, &cas, new_cas);
   if (pending->mode == StoreMode::kCas) {
     if (r == StoreResult::kStored) stats_->cas_hits.Add();
     if (r == StoreResult::kExists) stats_->cas_badval.Add();
@@ -277,9 +281,16 @@ void MetaHandler::CompleteStore(PendingStore* pending, bool terminated,
 }
 
 void MetaHandler::Delete(const MetaRequest& req, ResponseBuffer* out) {
-  const MetaDeleteResult r = ctx_->store->MetaDelete(
-      req.key(), req.has('C'), req.cas, req.has('I'), req.has('T'),
-      ctx_->clock->ToRelTime(req.ttl));
+  MetaDeleteOptions options;
+  options.compare_cas = req.has('C');
+  options.cas = req.cas;
+  options.invalidate = req.has('I');
+  options.set_exptime = req.has('T');
+  options.exptime = ctx_->clock->ToRelTime(req.ttl);
+  options.remove_value = req.has('x');
+  options.client_flags = req.client_flags;
+  if (req.has('E')) options.new_cas = req.new_cas;
+  const MetaDeleteResult r = ctx_->store->MetaDelete(req.key(), options);
   std::string line;
   switch (r) {
     case MetaDeleteResult::kDeleted:
@@ -296,6 +307,9 @@ void MetaHandler::Delete(const MetaRequest& req, ResponseBuffer* out) {
       stats_->delete_misses.Add();
       line = "EX";
       break;
+    case MetaDeleteResult::kNoMemory:
+      out->AppendLine("SERVER_ERROR out of memory");
+      return;
   }
   AppendOpaqueAndKey(req, &line);
   out->AppendLine(line);
@@ -313,6 +327,7 @@ void MetaHandler::Arith(const MetaRequest& req, ResponseBuffer* out) {
   options.vivify_exptime = clock->ToRelTime(req.vivify_ttl);
   options.set_exptime = req.has('T');
   options.exptime = clock->ToRelTime(req.ttl);
+  if (req.has('E')) options.new_cas = req.new_cas;
   MetaArithOutcome outcome;
   const MetaArithResult r = ctx_->store->MetaArith(req.key(), options,
                                                    &outcome);

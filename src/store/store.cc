@@ -160,16 +160,28 @@ void Store::MetaGet(std::string_view key, const MetaGetOptions& options,
 
 StoreResult Store::MetaStoreItem(const ItemRef& item, StoreMode mode,
                                  uint64_t cas_in, bool invalidate,
-                                 uint64_t* cas_out) {
+                                 uint64_t* cas_out,
+                                 std::optional<uint64_t> new_cas) {
   CHECK(item) << "MetaStoreItem needs an item from Allocate()";
-  return impl_->StoreItem(item.get(), mode, cas_in, cas_out, invalidate);
+  return impl_->StoreItem(item.get(), mode, cas_in, cas_out, invalidate,
+                          new_cas);
 }
 
 MetaDeleteResult Store::MetaDelete(std::string_view key, bool compare_cas,
                                    uint64_t cas, bool invalidate,
                                    bool set_exptime, RelTime exptime) {
-  return impl_->MetaDelete(key, compare_cas, cas, invalidate, set_exptime,
-                           exptime);
+  MetaDeleteOptions options;
+  options.compare_cas = compare_cas;
+  options.cas = cas;
+  options.invalidate = invalidate;
+  options.set_exptime = set_exptime;
+  options.exptime = exptime;
+  return impl_->MetaDelete(key, options);
+}
+
+MetaDeleteResult Store::MetaDelete(std::string_view key,
+                                   const MetaDeleteOptions& options) {
+  return impl_->MetaDelete(key, options);
 }
 
 MetaArithResult Store::MetaArith(std::string_view key,

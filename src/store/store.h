@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -112,6 +113,8 @@ struct MetaGetOptions {
   bool no_bump = false;        // u: leave the LRU and fetched bit alone
   bool key_binary = false;     // b: a vivified item's key came in base64
   bool peek = false;           // me: hand out no win token either
+  // E: the CAS a vivified item gets instead of a fresh one (not with -C).
+  std::optional<uint64_t> new_cas;
 };
 
 struct MetaGetResult {
@@ -125,7 +128,26 @@ struct MetaGetResult {
   RelTime exptime_before = 0;  // before T and N took effect (0 if created)
 };
 
-enum class MetaDeleteResult { kDeleted, kNotFound, kExists };
+enum class MetaDeleteResult {
+  kDeleted,
+  kNotFound,
+  kExists,
+  kNoMemory,  // remove_value could not allocate the empty item
+};
+
+struct MetaDeleteOptions {
+  bool compare_cas = false;   // C: only if the item's CAS matches
+  uint64_t cas = 0;
+  bool invalidate = false;    // I: keep the item, stale, with a new CAS
+  bool set_exptime = false;   // T
+  RelTime exptime = 0;
+  // x: replace the item by an empty one with `client_flags` (F) and the T
+  // exptime (0 without T), keeping the old CAS unless `new_cas`.
+  bool remove_value = false;
+  uint32_t client_flags = 0;
+  // E: the CAS the kept item gets instead of a fresh (I) or the old (x) one.
+  std::optional<uint64_t> new_cas;
+};
 
 struct MetaArithOptions {
   bool incr = true;
@@ -137,6 +159,8 @@ struct MetaArithOptions {
   RelTime vivify_exptime = 0;
   bool set_exptime = false;  // T
   RelTime exptime = 0;
+  // E: the CAS the changed or created item gets instead of a fresh one.
+  std::optional<uint64_t> new_cas;
 };
 
 enum class MetaArithResult {
@@ -208,16 +232,22 @@ class Store {
   // ms: StoreItem, plus `invalidate` (I): a kCas store whose CAS is lower
   // than the item's is still accepted, as a stale item keeping the old
   // exptime and win token. A non-zero `cas_in` with kAppend/kPrepend must
-  // match the item's CAS (kExists otherwise).
+  // match the item's CAS (kExists otherwise). `new_cas` (E): the stored
+  // item's CAS instead of a fresh one; ignored with -C.
   StoreResult MetaStoreItem(const ItemRef& item, StoreMode mode,
                             uint64_t cas_in, bool invalidate,
-                            uint64_t* cas_out);
+                            uint64_t* cas_out,
+                            std::optional<uint64_t> new_cas = std::nullopt);
   // md: with `compare_cas`, only if the CAS matches (kExists otherwise).
   // `invalidate` (I) keeps the item, marked stale with a new CAS, its win
   // token cleared, and the new exptime when `set_exptime`.
   MetaDeleteResult MetaDelete(std::string_view key, bool compare_cas,
                               uint64_t cas, bool invalidate, bool set_exptime,
                               RelTime exptime);
+  // md with every flag (see MetaDeleteOptions), all under the item lock.
+  // kNoMemory only with remove_value.
+  MetaDeleteResult MetaDelete(std::string_view key,
+                              const MetaDeleteOptions& options);
   // ma: Arith with CAS compare, auto-create and a new exptime.
   MetaArithResult MetaArith(std::string_view key,
                             const MetaArithOptions& options,

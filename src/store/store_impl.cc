@@ -59,9 +59,10 @@ Item* Store::Impl::do_FindLive(std::string_view key, uint32_t hash) {
   return nullptr;
 }
 
-void Store::Impl::do_Link(Item* item, uint32_t hash) {
+void Store::Impl::do_Link(Item* item, uint32_t hash,
+                          std::optional<uint64_t> explicit_cas) {
   DCHECK(!item->has_flag(kItemLinked));
-  StampCas(item);
+  StampCas(item, explicit_cas);
   item->time.store(clock_->Now(), std::memory_order_relaxed);
   item->mark_linked();
   item->refcount.fetch_add(1, std::memory_order_relaxed);
@@ -77,9 +78,10 @@ void Store::Impl::do_Unlink(Item* item, uint32_t hash) {
   Release(item);
 }
 
-void Store::Impl::do_Replace(Item* old_item, Item* new_item, uint32_t hash) {
+void Store::Impl::do_Replace(Item* old_item, Item* new_item, uint32_t hash,
+                             std::optional<uint64_t> explicit_cas) {
   DCHECK(!new_item->has_flag(kItemLinked));
-  StampCas(new_item);
+  StampCas(new_item, explicit_cas);
   new_item->time.store(clock_->Now(), std::memory_order_relaxed);
   new_item->mark_linked();
   new_item->refcount.fetch_add(1, std::memory_order_relaxed);
@@ -132,7 +134,7 @@ void Store::Impl::MetaGet(std::string_view key, const MetaGetOptions& options,
     item = NewItem(key, 0, options.vivify_exptime, 0, stripe, &alloc);
     if (item == nullptr) return;
     if (options.key_binary) item->set_flag(kItemKeyBinary);
-    do_Link(item, hash);
+    do_Link(item, hash, options.new_cas);
     out->created = true;
     out->won = true;
   } else {
@@ -160,23 +162,42 @@ void Store::Impl::MetaGet(std::string_view key, const MetaGetOptions& options,
 }
 
 MetaDeleteResult Store::Impl::MetaDelete(std::string_view key,
-                                         bool compare_cas, uint64_t cas,
-                                         bool invalidate, bool set_exptime,
-                                         RelTime exptime) {
+                                         const MetaDeleteOptions& options) {
   const uint32_t hash = HashKey(key);
-  std::lock_guard<std::mutex> lock(locks_.ForHash(hash));
+  const size_t stripe = locks_.StripeOf(hash);
+  std::lock_guard<std::mutex> lock(locks_.ForStripe(stripe));
   Item* item = do_FindLive(key, hash);
   if (item == nullptr) return MetaDeleteResult::kNotFound;
-  if (compare_cas && item->cas() != cas) return MetaDeleteResult::kExists;
-  if (!invalidate) {
+  if (options.compare_cas && item->cas() != options.cas) {
+    return MetaDeleteResult::kExists;
+  }
+  Item* empty = nullptr;  // x: we hold its reference until the end
+  if (options.remove_value) {
+    // As newer memcached: a fresh empty item from md's own F and T, not the
+    // old item's, keeping the old CAS unless E names one.
+    AllocResult alloc;
+    empty = NewItem(key, options.client_flags,
+                    options.set_exptime ? options.exptime : 0, 0, stripe,
+                    &alloc);
+    if (empty == nullptr) return MetaDeleteResult::kNoMemory;
+    if (item->has_flag(kItemKeyBinary)) empty->set_flag(kItemKeyBinary);
+    do_Replace(item, empty, hash,
+               options.new_cas ? *options.new_cas : item->cas());
+    item = empty;
+  } else if (!options.invalidate) {
     do_Unlink(item, hash);
     return MetaDeleteResult::kDeleted;
   }
-  // Kept, stale, and open to a new winner.
-  if (set_exptime) item->exptime.store(exptime, std::memory_order_relaxed);
-  item->set_flag(kItemStale);
-  item->clear_flag(kItemTokenSent);
-  StampCas(item);
+  if (options.invalidate) {
+    // Kept, stale, and open to a new winner.
+    if (options.set_exptime) {
+      item->exptime.store(options.exptime, std::memory_order_relaxed);
+    }
+    item->set_flag(kItemStale);
+    item->clear_flag(kItemTokenSent);
+    StampCas(item, options.new_cas);
+  }
+  if (empty != nullptr) Release(empty);
   return MetaDeleteResult::kDeleted;
 }
 

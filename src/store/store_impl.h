@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -44,7 +45,8 @@ class Store::Impl {
                        RelTime exptime, uint32_t value_length, ItemRef* out);
   // `invalidate`: see Store::MetaStoreItem.
   StoreResult StoreItem(Item* item, StoreMode mode, uint64_t cas_in,
-                        uint64_t* cas_out, bool invalidate = false);
+                        uint64_t* cas_out, bool invalidate = false,
+                        std::optional<uint64_t> new_cas = std::nullopt);
   // Get, and with `touch` also set a new exptime.
   ItemRef Get(std::string_view key, bool touch, RelTime exptime);
   bool Touch(std::string_view key, RelTime exptime);
@@ -53,9 +55,8 @@ class Store::Impl {
                     uint64_t* value_out, uint64_t* cas_out);
   void MetaGet(std::string_view key, const MetaGetOptions& options,
                MetaGetResult* out);
-  MetaDeleteResult MetaDelete(std::string_view key, bool compare_cas,
-                              uint64_t cas, bool invalidate, bool set_exptime,
-                              RelTime exptime);
+  MetaDeleteResult MetaDelete(std::string_view key,
+                              const MetaDeleteOptions& options);
   MetaArithResult MetaArith(std::string_view key,
                             const MetaArithOptions& options,
                             MetaArithOutcome* out);
@@ -128,10 +129,12 @@ class Store::Impl {
   uint64_t NextCas() {
     return cas_.fetch_add(1, std::memory_order_relaxed) + 1;
   }
-  // Gives the item a new CAS and returns it; 0 (and no id used) with -C.
-  uint64_t StampCas(Item* item) {
+  // Gives the item a new CAS (`explicit_cas` when set, else the next id)
+  // and returns it; 0 (and no id used) with -C.
+  uint64_t StampCas(Item* item,
+                    std::optional<uint64_t> explicit_cas = std::nullopt) {
     if (!options_.use_cas) return 0;
-    const uint64_t cas = NextCas();
+    const uint64_t cas = explicit_cas ? *explicit_cas : NextCas();
     item->set_cas(cas);
     return cas;
   }
@@ -181,13 +184,16 @@ class Store::Impl {
   // --- store_impl.cc; all REQUIRE the item lock for `hash` ---
   // The live item for `key`; a dead one is unlinked and counted.
   Item* do_FindLive(std::string_view key, uint32_t hash);
-  // Stamps a new CAS and time, then adds the item to the table and its LRU.
-  void do_Link(Item* item, uint32_t hash);
+  // Stamps a new CAS (StampCas) and time, then adds the item to the table
+  // and its LRU.
+  void do_Link(Item* item, uint32_t hash,
+               std::optional<uint64_t> explicit_cas = std::nullopt);
   // Removes the item from the table and its LRU and drops the link's
   // reference.
   void do_Unlink(Item* item, uint32_t hash);
   // do_Link(new_item) in old_item's place, then drops old_item as do_Unlink.
-  void do_Replace(Item* old_item, Item* new_item, uint32_t hash);
+  void do_Replace(Item* old_item, Item* new_item, uint32_t hash,
+                  std::optional<uint64_t> explicit_cas = std::nullopt);
   // --- store_lru.cc; the do_ ones REQUIRE the item's lock ---
   // An update that is not a read (refused add, arith): flat, moves the item
   // to its LRU head when it has not moved for kUpdateInterval; segmented,

@@ -255,5 +255,137 @@ TEST_F(StoreMetaTest, ArithCasCompareAndTtl) {
   EXPECT_EQ(ref.cas(), out.cas);
 }
 
+// E<cas>: every change that links or restamps an item can take the client's
+// CAS instead of a fresh one; a following compare with it succeeds.
+TEST_F(StoreMetaTest, ExplicitCasOnStore) {
+  ItemRef item;
+  ASSERT_EQ(store_.Allocate("k", 3, 0, 1, &item), AllocResult::kOk);
+  ValueWriter(item).Write("a", 1);
+  uint64_t cas = 0;
+  EXPECT_EQ(store_.MetaStoreItem(item, StoreMode::kSet, 0, false, &cas, 500),
+            StoreResult::kStored);
+  EXPECT_EQ(cas, 500u);
+  EXPECT_EQ(store_.Get("k").cas(), 500u);
+  MetaGetResult r;
+  store_.MetaGet("k", MetaGetOptions(), &r);
+  EXPECT_EQ(r.item.cas(), 500u);
+  r = MetaGetResult();
+  // The explicit CAS compares like any other, and a fresh one follows on.
+  uint64_t next = 0;
+  EXPECT_EQ(Put(&store_, "k", "b", StoreMode::kCas, 0, 0, 499, &next),
+            StoreResult::kExists);
+  EXPECT_EQ(Put(&store_, "k", "b", StoreMode::kCas, 0, 0, 500, &next),
+            StoreResult::kStored);
+  EXPECT_NE(next, 500u);
+  EXPECT_EQ(GetValue(&store_, "k"), "b");
+}
+
+TEST_F(StoreMetaTest, ExplicitCasOnArithVivifyAndInvalidate) {
+  MetaArithOptions a;
+  a.vivify = true;
+  a.initial = 5;
+  a.new_cas = 77;
+  MetaArithOutcome out;
+  EXPECT_EQ(store_.MetaArith("n", a, &out), MetaArithResult::kCreated);
+  EXPECT_EQ(out.cas, 77u);
+  a.new_cas = 88;
+  EXPECT_EQ(store_.MetaArith("n", a, &out), MetaArithResult::kOk);
+  EXPECT_EQ(out.cas, 88u);
+  EXPECT_EQ(store_.Get("n").cas(), 88u);
+
+  MetaGetOptions g;
+  g.vivify = true;
+  g.new_cas = 1234;
+  MetaGetResult r;
+  store_.MetaGet("v", g, &r);
+  ASSERT_TRUE(r.created);
+  EXPECT_EQ(r.item.cas(), 1234u);
+  r = MetaGetResult();
+  store_.MetaGet("v", g, &r);  // a hit: E changes nothing
+  EXPECT_EQ(r.item.cas(), 1234u);
+  r = MetaGetResult();
+
+  MetaDeleteOptions d;
+  d.invalidate = true;
+  d.new_cas = 999;
+  EXPECT_EQ(store_.MetaDelete("v", d), MetaDeleteResult::kDeleted);
+  store_.MetaGet("v", MetaGetOptions(), &r);
+  EXPECT_TRUE(r.stale);
+  EXPECT_EQ(r.item.cas(), 999u);
+}
+
+// md x, as newer memcached: an empty item in place, client flags and TTL
+// from md's own F and T (0 without them), the old CAS kept unless E.
+TEST_F(StoreMetaTest, DeleteRemoveValue) {
+  uint64_t cas = 0;
+  ASSERT_EQ(Put(&store_, "k", "value", StoreMode::kSet, 7, 150, 0, &cas),
+            StoreResult::kStored);
+  MetaDeleteOptions d;
+  d.remove_value = true;
+  d.compare_cas = true;
+  d.cas = cas + 1;
+  EXPECT_EQ(store_.MetaDelete("k", d), MetaDeleteResult::kExists);
+  EXPECT_EQ(GetValue(&store_, "k"), "value");
+  d.cas = cas;
+  EXPECT_EQ(store_.MetaDelete("k", d), MetaDeleteResult::kDeleted);
+  ItemRef ref = store_.Get("k");
+  ASSERT_TRUE(ref);
+  EXPECT_EQ(ref.value_length(), 0u);
+  EXPECT_EQ(ref.client_flags(), 0u);
+  EXPECT_EQ(ref.exptime(), 0u);
+  EXPECT_EQ(ref.cas(), cas);
+  ref.Reset();
+
+  d = MetaDeleteOptions();
+  d.remove_value = true;
+  d.client_flags = 9;
+  d.set_exptime = true;
+  d.exptime = 200;
+  d.new_cas = 42;
+  EXPECT_EQ(store_.MetaDelete("k", d), MetaDeleteResult::kDeleted);
+  ref = store_.Get("k");
+  EXPECT_EQ(ref.client_flags(), 9u);
+  EXPECT_EQ(ref.exptime(), 200u);
+  EXPECT_EQ(ref.cas(), 42u);
+  ref.Reset();
+
+  // With I: the empty item is also stale, with a fresh CAS.
+  ASSERT_EQ(Put(&store_, "k", "again"), StoreResult::kStored);
+  d = MetaDeleteOptions();
+  d.remove_value = true;
+  d.invalidate = true;
+  EXPECT_EQ(store_.MetaDelete("k", d), MetaDeleteResult::kDeleted);
+  MetaGetResult r;
+  store_.MetaGet("k", MetaGetOptions(), &r);
+  ASSERT_TRUE(r.item);
+  EXPECT_EQ(r.item.value_length(), 0u);
+  EXPECT_TRUE(r.stale);
+  EXPECT_TRUE(r.won);
+  r = MetaGetResult();
+  EXPECT_EQ(store_.MetaDelete("nokey", d), MetaDeleteResult::kNotFound);
+}
+
+TEST(StoreMetaNoCasTest, ExplicitCasIgnoredWithoutCas) {
+  FakeClock clock;
+  StoreOptions o;
+  o.memory_limit = 8 << 20;
+  o.use_cas = false;
+  Store store(o, &clock);
+  ItemRef item;
+  ASSERT_EQ(store.Allocate("k", 0, 0, 1, &item), AllocResult::kOk);
+  ValueWriter(item).Write("a", 1);
+  uint64_t cas = 1;
+  EXPECT_EQ(store.MetaStoreItem(item, StoreMode::kSet, 0, false, &cas, 500),
+            StoreResult::kStored);
+  EXPECT_EQ(cas, 0u);
+  EXPECT_EQ(store.Get("k").cas(), 0u);
+  MetaDeleteOptions d;
+  d.remove_value = true;
+  d.new_cas = 9;
+  EXPECT_EQ(store.MetaDelete("k", d), MetaDeleteResult::kDeleted);
+  EXPECT_EQ(store.Get("k").cas(), 0u);
+  EXPECT_EQ(GetValue(&store, "k"), "");
+}
+
 }  // namespace
 }  // namespace memcd

@@ -87,7 +87,8 @@ AllocResult Store::Impl::Allocate(std::string_view key, uint32_t client_flags,
 }
 
 StoreResult Store::Impl::StoreItem(Item* item, StoreMode mode, uint64_t cas_in,
-                                   uint64_t* cas_out, bool invalidate) {
+                                   uint64_t* cas_out, bool invalidate,
+                                   std::optional<uint64_t> new_cas) {
   DCHECK(!item->has_flag(kItemLinked)) << "item stored twice";
   const std::string_view key = item->key();
   const uint32_t hash = HashKey(key);
@@ -159,9 +160,9 @@ StoreResult Store::Impl::StoreItem(Item* item, StoreMode mode, uint64_t cas_in,
 
   if (to_link != nullptr) {
     if (old != nullptr) {
-      do_Replace(old, to_link, hash);
+      do_Replace(old, to_link, hash, new_cas);
     } else {
-      do_Link(to_link, hash);
+      do_Link(to_link, hash, new_cas);
     }
     result = StoreResult::kStored;
     if (cas_out != nullptr) *cas_out = to_link->cas();
@@ -212,7 +213,7 @@ MetaArithResult Store::Impl::MetaArith(std::string_view key,
                           static_cast<uint32_t>(length), stripe, &alloc);
     if (fresh == nullptr) return MetaArithResult::kNoMemory;
     std::memcpy(fresh->value_data(), digits, length);
-    do_Link(fresh, hash);
+    do_Link(fresh, hash, options.new_cas);
     if (options.set_exptime) {
       fresh->exptime.store(options.exptime, std::memory_order_relaxed);
     }
@@ -244,7 +245,7 @@ MetaArithResult Store::Impl::MetaArith(std::string_view key,
       item->refcount.load(std::memory_order_acquire) == 1) {
     std::memcpy(item->value_data(), digits, length);
     std::memset(item->value_data() + length, ' ', item->value_length - length);
-    out->cas = StampCas(item);
+    out->cas = StampCas(item, options.new_cas);
     do_Bump(item);
   } else {
     AllocResult alloc;
@@ -254,7 +255,7 @@ MetaArithResult Store::Impl::MetaArith(std::string_view key,
     if (fresh == nullptr) return MetaArithResult::kNoMemory;
     std::memcpy(fresh->value_data(), digits, length);
     std::memset(fresh->value_data() + length, ' ', stored_length - length);
-    do_Replace(item, fresh, hash);
+    do_Replace(item, fresh, hash, options.new_cas);
     out->cas = fresh->cas();
     item = fresh;
     Release(fresh);  // the table's reference keeps it; item stays valid
