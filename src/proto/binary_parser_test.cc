@@ -240,11 +240,9 @@ TEST(BinaryParserTest, BadMagicIsSeenOnceTheHeaderIsIn) {
 TEST(BinaryParserTest, DecodesExtras) {
   BinaryRequest req;
   std::string set_extras("\xde\xad\xbe\xef\x00\x00\x0e\x10", 8);
-  ASSERT_EQ(ParseBinaryRequest(Packet(binop::kSet, set_extras, "key", "v", -1,
-                                      77),
-                               &req)
-                .status,
-            S::kOk);
+  // req.key is a view into the packet: keep it alive.
+  const std::string set_packet = Packet(binop::kSet, set_extras, "key", "v", -1, 77);
+  ASSERT_EQ(ParseBinaryRequest(set_packet, &req).status, S::kOk);
   EXPECT_EQ(req.flags, 0xdeadbeefu);
   EXPECT_EQ(req.exptime, 3600u);
   EXPECT_EQ(req.header.cas, 77u);
