@@ -88,6 +88,59 @@ send($u, header(8, 0, 1) . "quit\r\nget u\r\n", 0);
 is_deeply([datagrams($u)], [header(8, 0, 0)],
           'quit: a bare header with total 0, and the rest is dropped');
 
+# Meta requests over UDP, as memcached serves them: one message per reply,
+# quiet replies suppressed, a cut data block refused, a cut line dropped.
+my @meta = (
+  ["ms m 2 T0 F5\r\nhi\r\nmg m v f k\r\n", "HD\r\n", "VA 2 f5 km\r\nhi\r\n"],
+  ["mg m v q\r\nmg nope v q\r\nmn\r\n", "VA 2\r\nhi\r\n", "MN\r\n"],
+  ["ms m 2 q\r\nhi\r\nmn\r\n", "MN\r\n"],
+  ["ma nope\r\n", "NF\r\n"],
+  ["md m q\r\nmg m\r\n", "EN\r\n"],
+  ["ms m bad\r\nhi\r\n", "CLIENT_ERROR bad command line format\r\n", "ERROR\r\n"],
+  ["mn\r\nmg m v", "MN\r\n"],
+);
+# memcached leaves a meta set whose data is cut waiting for the rest, and
+# answers a later datagram with it; memcd refuses it at once, as a text set.
+push @meta, ["ms m 5\r\nhi\r\n", "CLIENT_ERROR bad data chunk\r\n"] if is_memcd();
+my $id = 40;
+for my $case (@meta) {
+  my ($req, @replies) = @$case;
+  send($u, header(++$id, 0, 1) . $req, 0);
+  (my $name = $req) =~ s/\r\n/ /g;
+  is_deeply([datagrams($u)], [map { header($id, 0, 1) . $_ } @replies], "meta over UDP: $name");
+}
+
+# Binary requests over UDP (-B auto: a datagram starting with 0x80).
+sub bin_req {
+  my ($op, $key, $ext, $val, $opaque) = @_;
+  return pack('CCnCCnNNQ>', 0x80, $op, length $key, length $ext, 0, 0,
+              length($ext) + length($key) + length($val), $opaque, 0) . $ext . $key . $val;
+}
+# [opcode, status, opaque, has cas, body] of each packet in a reply.
+sub bin_replies {
+  my ($payload) = @_;
+  my @out;
+  while (length($payload) >= 24) {
+    my ($magic, $op, $kl, $el, $dt, $st, $bl, $opq, $cas) =
+        unpack('CCnCCnNNQ>', substr($payload, 0, 24));
+    push @out, [$op, $st, $opq, $cas ? 1 : 0, substr($payload, 24, $bl)];
+    substr($payload, 0, 24 + $bl) = '';
+  }
+  return @out;
+}
+send($u, header(60, 0, 1) . bin_req(0x01, 'bk', pack('NN', 0, 0), 'hello', 1), 0);
+my @got = map { parse($_) } datagrams($u);
+is_deeply([map { [bin_replies($_->[4])] } @got], [[[0x01, 0, 1, 1, '']]],
+          'binary SET over UDP');
+send($u, header(61, 0, 1) . bin_req(0x09, 'nope', '', '', 2) . bin_req(0x0c, 'bk', '', '', 3)
+     . bin_req(0x0a, '', '', '', 4), 0);
+@got = grep { length $_->[4] } map { parse($_) } datagrams($u);
+is_deeply([map { [bin_replies($_->[4])] } @got],
+          [[[0x0c, 0, 3, 1, pack('N', 0) . 'bkhello']], [[0x0a, 0, 4, 0, '']]],
+          'binary GETQ miss, GETK hit and NOOP in one datagram');
+is_deeply([map { $_->[0] } @got], [61, 61], 'binary replies echo the request id');
+mem_get_is($tcp, 'bk', 'hello', 'a binary set over UDP is seen over TCP');
+
 # Malformed frames are dropped without a reply, as memcached does; a probe
 # sent after each must get the first reply.
 my @bad = (

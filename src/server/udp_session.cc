@@ -10,6 +10,9 @@
 #include <cstring>
 
 #include "net/udp_frame.h"
+#include "server/binary_handler.h"
+#include "proto/binary_parser.h"
+#include "proto/meta_parser.h"
 #include "proto/text_parser.h"
 #include "store/item_ref.h"
 
@@ -72,9 +75,17 @@ void UdpSession::HandleDatagram(std::string_view datagram, const UdpPeer& peer) 
     return;
   }
   std::string_view in = datagram.substr(kUdpHeaderSize);
+  // Each datagram chooses its protocol (memcached fixes it for good at the
+  // first datagram a worker reads).
+  BindingProtocol protocol = owner_->ctx()->options->protocol;
+  if (protocol == BindingProtocol::kAuto) {
+    protocol = static_cast<uint8_t>(in[0]) == kBinaryRequestMagic ? BindingProtocol::kBinary
+                                                                  : BindingProtocol::kAscii;
+  }
   while (!in.empty()) {
     bool close = false;
-    const bool more = RunRequest(&in, &close);
+    const bool more = protocol == BindingProtocol::kBinary ? RunBinaryRequest(&in, &close)
+                                                           : RunRequest(&in, &close);
     SendReply(header.request_id, peer, close);
     if (!more || close) break;
   }
@@ -82,6 +93,15 @@ void UdpSession::HandleDatagram(std::string_view datagram, const UdpPeer& peer) 
 
 bool UdpSession::RunRequest(std::string_view* in, bool* close) {
   TextHandler* handler = owner_->handler();
+  if (IsMetaCommand(*in)) {
+    if (in->find('\n') == std::string_view::npos) return false;  // a cut line: dropped
+    VLOG(2) << "udp " << fd_ << " < " << RequestLineForLog(*in);
+    size_t consumed = 0;
+    TextHandler::Next next = handler->HandleMeta(*in, &consumed, &output_, &pending_);
+    in->remove_prefix(consumed);
+    FinishRequest(next, in, close);
+    return true;
+  }
   TextRequest req;
   ParseResult r = ParseTextRequest(*in, &req);
   if (r.status == ParseStatus::kNeedMore) return false;  // a cut line: dropped
@@ -95,8 +115,54 @@ bool UdpSession::RunRequest(std::string_view* in, bool* close) {
   std::unique_ptr<LruMetadump> dump;
   TextHandler::Next next = handler->Handle(req, &output_, &pending_, &dump);
   in->remove_prefix(r.consumed);  // req's views stay valid until here
+  if (next == TextHandler::Next::kStreamDump) {
+    VLOG(1) << "udp " << fd_ << ": metadump is not served over UDP";
+  }
+  FinishRequest(next, in, close);
+  return true;
+}
+
+bool UdpSession::RunBinaryRequest(std::string_view* in, bool* close) {
+  if (binary_ == nullptr) {
+    binary_ = std::make_unique<BinaryHandler>(owner_->ctx(), owner_->stats());
+  }
+  size_t consumed = 0;
+  uint64_t swallow = 0;
+  BinaryHandler::Next next = binary_->Handle(*in, &consumed, &output_, &pending_, &swallow);
+  if (next == BinaryHandler::Next::kNeedMore) return false;  // a cut request: dropped
+  in->remove_prefix(consumed);
+  switch (next) {
+    case BinaryHandler::Next::kReadValue: {
+      // The whole value must be in this datagram; a binary value has no
+      // line end after it.
+      ValueWriter value(pending_.item);
+      in->remove_prefix(value.Write(in->data(), in->size()));
+      const bool whole = value.left() == 0;
+      value = ValueWriter();  // drops its pointers into the item
+      if (!whole) {
+        pending_ = PendingStore();  // releases the unfinished item
+        return false;
+      }
+      binary_->CompleteStore(&pending_, &output_);
+      break;
+    }
+    case BinaryHandler::Next::kSwallow:
+      in->remove_prefix(std::min<uint64_t>(swallow, in->size()));
+      break;
+    case BinaryHandler::Next::kClose:
+      *close = true;
+      break;
+    case BinaryHandler::Next::kNeedMore:
+    case BinaryHandler::Next::kCommand:
+      break;
+  }
+  return true;
+}
+
+void UdpSession::FinishRequest(TextHandler::Next next, std::string_view* in, bool* close) {
   switch (next) {
     case TextHandler::Next::kCommand:
+    case TextHandler::Next::kStreamDump:
       break;
     case TextHandler::Next::kReadValue: {
       // The whole data block must be here, followed by "\r\n".
@@ -109,7 +175,7 @@ bool UdpSession::RunRequest(std::string_view* in, bool* close) {
         in->remove_prefix(2);
       }
       value = ValueWriter();  // drops its pointers into the item
-      handler->CompleteStore(&pending_, terminated, &output_);
+      owner_->handler()->CompleteStore(&pending_, terminated, &output_);
       break;
     }
     case TextHandler::Next::kSwallow:
@@ -118,11 +184,7 @@ bool UdpSession::RunRequest(std::string_view* in, bool* close) {
     case TextHandler::Next::kClose:
       *close = true;
       break;
-    case TextHandler::Next::kStreamDump:
-      VLOG(1) << "udp " << fd_ << ": metadump is not served over UDP";
-      break;
   }
-  return true;
 }
 
 void UdpSession::SendReply(uint16_t request_id, const UdpPeer& peer, bool bare_header) {

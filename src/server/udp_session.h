@@ -1,6 +1,7 @@
 // memcached's UDP service (-U) on one worker: the worker's reader of one UDP
 // socket that every worker shares and races on. A datagram carries whole
-// text requests after its frame header; each request's reply goes back to
+// text or meta requests, or binary ones (-B; under auto, a datagram whose
+// first byte is 0x80), after its frame header; each request's reply goes back to
 // the sender as one framed message (memcached 1.6 too answers two requests in
 // one datagram with two messages). As memcached: datagrams of 8 bytes or
 // fewer, and requests announced as spanning several datagrams, are dropped
@@ -26,6 +27,8 @@ struct event;
 
 namespace memcd {
 
+class BinaryHandler;
+
 class UdpSession {
  public:
   // `fd` is borrowed (UdpSockets owns it); `owner` outlives the session,
@@ -47,6 +50,11 @@ class UdpSession {
   // Runs the request at the front of *in, consuming it (and its data block);
   // false when the rest of the datagram is to be dropped.
   bool RunRequest(std::string_view* in, bool* close);
+  // The same for a binary request.
+  bool RunBinaryRequest(std::string_view* in, bool* close);
+  // After the handler ran a text or meta request: reads its data block from
+  // *in, or skips one being swallowed, and notes a close.
+  void FinishRequest(TextHandler::Next next, std::string_view* in, bool* close);
   // Sends output_ as one message; an empty one only when `bare_header`.
   void SendReply(uint16_t request_id, const UdpPeer& peer, bool bare_header);
   // Moves output_'s bytes into reply_ and clears it.
@@ -58,6 +66,7 @@ class UdpSession {
   std::unique_ptr<char[]> datagram_;  // the datagram being served
   ResponseBuffer output_;
   PendingStore pending_;
+  std::unique_ptr<BinaryHandler> binary_;  // made at the first binary datagram
   std::string reply_;  // output_'s bytes, cut into datagrams from here
 };
 
