@@ -101,6 +101,24 @@ use MemcdTest;
   is($srv->stop, 0, 'SIGTERM exits 0');
 }
 
+# A flat LRU (no maintainer): cachedump lists the whole list, newest first,
+# base64-keyed items left out.
+{
+  my $srv = MemcdTest->start(args => '-o no_lru_maintainer');
+  my $s = $srv->sock;
+  mem_cmd_is($s, "set k$_ 0 0 $_\r\n" . ('x' x $_) . "\r\n", "STORED\r\n") for 1 .. 3;
+  mem_cmd_is($s, "ms AAEC 1 b\r\nx\r\n", "HD\r\n");
+  mem_cmd_is($s, "stats cachedump 1 0\r\n",
+             "ITEM k3 [3 b; 0 s]\r\nITEM k2 [2 b; 0 s]\r\nITEM k1 [1 b; 0 s]\r\nEND\r\n",
+             'newest first, the binary key left out');
+  mem_cmd_is($s, "stats cachedump 1 2\r\n",
+             "ITEM k3 [3 b; 0 s]\r\nITEM k2 [2 b; 0 s]\r\nEND\r\n", 'limit 2');
+  mem_get_is($s, 'k1', 'x');
+  mem_cmd_is($s, "stats cachedump 1 1\r\n", "ITEM k3 [3 b; 0 s]\r\nEND\r\n",
+             'a read does not reorder a flat LRU within its bump interval');
+  is($srv->stop, 0, 'stops cleanly');
+}
+
 # -A -F -X -D /: flush_all and cachedump refused, another delimiter.
 {
   my $srv = MemcdTest->start(args => '-A -F -X -D /');

@@ -43,8 +43,10 @@ constexpr size_t kCacheDumpMaxBytes = 2 * 1024 * 1024;
 
 // "stats cachedump <class> <limit>" (`args` is everything after
 // "cachedump"): the whole reply. Refused with -X (`dump_enabled` false).
-// Lists the live items of the class, `limit` of them (0: all) within
-// kCacheDumpMaxBytes, without bumping them in their LRU.
+// As memcached, lists the items of the class's COLD LRU (all of it when the
+// LRU is flat), newest first, expired ones included and base64-keyed ones
+// left out: `limit` of them (0: all) within kCacheDumpMaxBytes, without
+// bumping them.
 std::string RunStatsCacheDump(std::string_view args, bool dump_enabled, Store* store,
                               const Clock& clock);
 

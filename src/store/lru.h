@@ -89,6 +89,10 @@ class LruList {
   Item* do_Prev(const Item* item) const {
     return arena_->ToItemOrNull(item->lru_prev);
   }
+  // The neighbour toward the tail, or nullptr.
+  Item* do_Next(const Item* item) const {
+    return arena_->ToItemOrNull(item->lru_next);
+  }
   LruCounters& do_counters() { return counters_; }
 
  private:

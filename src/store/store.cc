@@ -210,6 +210,10 @@ void Store::SetLruSegmented(bool segmented) {
 
 void Store::SetLruTempTtl(int32_t ttl) { impl_->SetLruTempTtl(ttl); }
 
+void Store::VisitColdLru(int cls, const std::function<bool(const ColdItem&)>& visit) const {
+  impl_->VisitColdLru(cls, visit);
+}
+
 int Store::RunLruMaintainerPass() { return impl_->LruMaintainerPass(); }
 
 bool Store::lru_temp_enabled() const { return impl_->lru_temp_enabled(); }

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -271,6 +272,19 @@ class Store {
   void SetLruSegmented(bool segmented);
   // A negative ttl turns the TEMP LRU off; otherwise on, with that ttl.
   void SetLruTempTtl(int32_t ttl);
+  // "stats cachedump": what it shows of one item.
+  struct ColdItem {
+    std::string_view key;
+    uint32_t value_length;
+    RelTime exptime;  // 0: never
+    bool binary_key;  // stored through a base64 meta key
+  };
+  // Calls `visit` for each item in class `cls`'s COLD list (the only list
+  // when flat), newest first, expired ones included, until it returns
+  // false; memcached's cachedump shows exactly these. `visit` runs under
+  // that list's lock: it must be quick and must not call the store. An
+  // unknown class visits nothing.
+  void VisitColdLru(int cls, const std::function<bool(const ColdItem&)>& visit) const;
   // One maintainer pass: queued COLD->WARM bumps, then every class's
   // segments juggled and expired tails reclaimed. Returns the items moved or
   // reclaimed. The maintainer thread calls it; tests call it directly.

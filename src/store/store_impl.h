@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -71,6 +72,7 @@ class Store::Impl {
                                double hot_max_factor, double warm_max_factor);
   void SetLruSegmented(bool segmented);
   void SetLruTempTtl(int32_t ttl);
+  void VisitColdLru(int cls, const std::function<bool(const Store::ColdItem&)>& visit) const;
   bool lru_temp_enabled() const {
     return tuning_.temp_lru.load(std::memory_order_relaxed);
   }

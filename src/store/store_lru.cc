@@ -77,6 +77,21 @@ void Store::Impl::SetLruTempTtl(int32_t ttl) {
   tuning_.temp_lru.store(true, std::memory_order_relaxed);
 }
 
+void Store::Impl::VisitColdLru(int cls,
+                               const std::function<bool(const Store::ColdItem&)>& visit) const {
+  if (cls < 1 || cls > slabs_.num_classes()) return;
+  LruList& list = lru(cls, kColdLru);
+  // A linked item stays allocated, and its key unchanged, while its list's
+  // lock is held: unlinking takes that lock.
+  std::lock_guard<std::mutex> lock(list.mutex());
+  for (const Item* item = list.do_Head(); item != nullptr; item = list.do_Next(item)) {
+    const Store::ColdItem entry{
+        item->key(), item->value_length, item->exptime.load(std::memory_order_relaxed),
+        (item->flags.load(std::memory_order_relaxed) & kItemKeyBinary) != 0};
+    if (!visit(entry)) return;
+  }
+}
+
 void Store::Impl::do_LruLink(Item* item) {
   LruSegment segment = kHotLru;
   const RelTime exptime = item->exptime.load(std::memory_order_relaxed);

@@ -92,6 +92,29 @@ TEST_F(StoreLruTest, NewItemsEnterHotAndTheMaintainerCapsIt) {
   EXPECT_EQ(Class().age, 10u);
 }
 
+TEST_F(StoreLruTest, VisitColdLruListsColdNewestFirst) {
+  MakeStore();
+  Fill(0, 10);
+  const int cls = Class().id;
+  std::vector<std::string> keys;
+  auto collect = [&keys](const Store::ColdItem& item) {
+    keys.emplace_back(item.key);
+    EXPECT_EQ(item.value_length, 1000u);
+    EXPECT_EQ(item.exptime, 0u);
+    EXPECT_FALSE(item.binary_key);
+    return keys.size() < 3;
+  };
+  store_->VisitColdLru(cls, collect);
+  EXPECT_TRUE(keys.empty()) << "new items are in HOT";
+  store_->RunLruMaintainerPass();  // keys 0..7 go to COLD, oldest first
+  store_->VisitColdLru(cls, collect);
+  EXPECT_EQ(keys, (std::vector<std::string>{Key(7), Key(6), Key(5)}));
+  keys.clear();
+  store_->VisitColdLru(0, collect);
+  store_->VisitColdLru(cls + 100, collect);
+  EXPECT_TRUE(keys.empty()) << "unknown classes visit nothing";
+}
+
 TEST_F(StoreLruTest, ActiveHotItemsAreRescuedToWarm) {
   MakeStore();
   Fill(0, 10);
