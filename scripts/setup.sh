@@ -6,10 +6,13 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 
+# libsasl2-modules: SASL's PLAIN mechanism, which -S and t/sasl.t need.
 BUILD_PACKAGES="g++ make autoconf automake libtool pkg-config perl
-  libevent-dev libgoogle-glog-dev libgflags-dev googletest libgtest-dev"
+  libevent-dev libgoogle-glog-dev libgflags-dev googletest libgtest-dev
+  libsasl2-dev libsasl2-modules"
+# sasl2-bin: saslpasswd2, for t/sasl.t's sasldb case (skipped without it).
 TEST_PACKAGES="python3 python3-pymemcache libcache-memcached-perl
-  libcache-memcached-fast-perl libmemcached-tools"
+  libcache-memcached-fast-perl libmemcached-tools sasl2-bin"
 packages=$BUILD_PACKAGES
 [ "${MEMCD_WITH_TEST_TOOLS:-0}" = 1 ] && packages="$packages $TEST_PACKAGES"
 

@@ -93,6 +93,10 @@ my $plain = MemcdTest->start(debug_time => 0);
 my $ps = $plain->sock;
 mem_cmd_is($ps, "debugtime 10\r\n", "ERROR\r\n", 'debugtime without --debug_time');
 mem_cmd_is($ps, "set p 0 0 1\r\nx\r\n", "STORED\r\n", 'and the connection goes on');
+# misbehave tests memcached's seccomp sandbox and exists only in its debug
+# builds; memcd has no sandbox, so it stays an unknown command everywhere.
+mem_cmd_is($ps, "misbehave\r\n", "ERROR\r\n", 'misbehave is unknown');
+mem_cmd_is($srv->sock, "misbehave\r\n", "ERROR\r\n", 'even with --debug_time');
 is($plain->stop, 0, 'server without --debug_time stops cleanly');
 
 # quit closes the connection without a reply.

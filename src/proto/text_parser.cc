@@ -249,6 +249,7 @@ constexpr CommandName kCommandNames[] = {
     {"slabs", TextCommand::kSlabs},
     {"cache_memlimit", TextCommand::kCacheMemlimit},
     {"shutdown", TextCommand::kShutdown},
+    {"watch", TextCommand::kWatch},
 };
 
 // One complete line, without its "\r\n".
@@ -324,6 +325,12 @@ ParseResult ParseLine(std::string_view line, TextRequest* req) {
       // The handler judges the arguments (memcached: "invalid shutdown mode").
       req->args = RestAfter(line, t.token[0]);
       return Ok(false);
+    case TextCommand::kWatch:
+      // The handler judges the words; memcached's noreply only hushes the
+      // reply, the word itself still counts as an (unknown) event type.
+      req->args = RestAfter(line, t.token[0]);
+      req->noreply = t.LastIsNoreply();
+      return Ok(req->noreply);
     case TextCommand::kVersion:
     case TextCommand::kQuit:
       // memcached ignores any arguments to these.

@@ -34,6 +34,7 @@ enum class TextCommand {
   kSlabs,  // "slabs <subcommand> ...": `args` as for kLru; noreply: automove only
   kCacheMemlimit,  // "cache_memlimit <MB> [noreply]": `args` is <MB>, unchecked
   kShutdown,  // "shutdown [graceful]": `args` holds the rest of the line; no noreply
+  kWatch,  // "watch [type ...]": `args` holds the rest of the line; noreply as the last
 };
 
 struct TextRequest {

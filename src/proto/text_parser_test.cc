@@ -434,6 +434,9 @@ TEST(TextParserTest, OtherCommands) {
       {"shutdown  graceful \r\n", Ok(C::kShutdown).Args("graceful")},
       {"shutdown noreply\r\n", Ok(C::kShutdown).Args("noreply")},
       {"shutdown graceful foo\r\n", Ok(C::kShutdown).Args("graceful foo")},
+      {"watch\r\n", Ok(C::kWatch).Args("")},
+      {"watch fetchers  mutations\r\n", Ok(C::kWatch).Args("fetchers  mutations")},
+      {"watch fetchers noreply\r\n", Ok(C::kWatch).Args("fetchers noreply").Noreply()},
       {"CACHE_MEMLIMIT 8\r\n", Err("ERROR")},
 
       {"\r\n", Err("ERROR")},

@@ -70,7 +70,8 @@ AuthFile::TokenResult AuthFile::CheckToken(std::string_view data) const {
 }
 
 bool AuthFile::Step(std::string_view buf, size_t* consumed, std::string_view* reply,
-                    uint64_t* swallow, bool* authenticated) const {
+                    uint64_t* swallow, bool* authenticated,
+                    ThreadStats* stats) const {
   *swallow = 0;
   *authenticated = false;
   const size_t nl = buf.find('\n');
@@ -97,6 +98,10 @@ bool AuthFile::Step(std::string_view buf, size_t* consumed, std::string_view* re
     *consumed = nl + 1;
     *swallow = size + 2;
     *reply = "CLIENT_ERROR authentication failure\r\n";
+    if (stats != nullptr) {
+      stats->auth_cmds.Add();
+      stats->auth_errors.Add();
+    }
     return true;
   }
   const size_t block = static_cast<size_t>(size) + 2;
@@ -111,12 +116,17 @@ bool AuthFile::Step(std::string_view buf, size_t* consumed, std::string_view* re
     case TokenResult::kOk:
       *authenticated = true;
       *reply = "STORED\r\n";
+      if (stats != nullptr) stats->auth_cmds.Add();
       break;
     case TokenResult::kBadFormat:
       *reply = "CLIENT_ERROR bad authentication token format\r\n";
       break;
     case TokenResult::kFailure:
       *reply = "CLIENT_ERROR authentication failure\r\n";
+      if (stats != nullptr) {
+        stats->auth_cmds.Add();
+        stats->auth_errors.Add();
+      }
       break;
   }
   return true;

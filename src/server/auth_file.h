@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "stats/thread_stats.h"
+
 namespace memcd {
 
 class AuthFile {
@@ -45,9 +47,12 @@ class AuthFile {
   // unauthenticated" ("quit" included), and the set's data block is the
   // token. A block larger than kMaxTokenBlock is not buffered: it fails
   // authentication and is swallowed (no entry can be that long).
+  // A token checked counts in `stats` (when given) as memcached counts it:
+  // auth_cmds, and auth_errors too when it fails; a malformed one does not.
   static constexpr uint64_t kMaxTokenBlock = 4096;
   bool Step(std::string_view buf, size_t* consumed, std::string_view* reply,
-            uint64_t* swallow, bool* authenticated) const;
+            uint64_t* swallow, bool* authenticated,
+            ThreadStats* stats = nullptr) const;
 
  private:
   struct Entry {

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "base/numbers.h"
+#include "server/prefix_stats.h"
 #include "server/stats_report.h"
 
 namespace memcd {
@@ -18,6 +19,21 @@ using C = BinaryCommand;
 const char kNoMemoryItem[] = "Out of memory allocating item";
 const char kNoMemoryIncr[] = "Out of memory incrementing value";
 const char kNoMemoryNewItem[] = "Out of memory allocating new item";
+
+// SASL's statuses, which proto/binary_parser.h's BinaryStatus leaves out.
+constexpr auto kAuthError = static_cast<BinaryStatus>(0x20);
+constexpr auto kAuthContinue = static_cast<BinaryStatus>(0x21);
+const char kAuthFailure[] = "Auth failure.";
+// memcached's MAX_SASL_MECH_LEN; a longer mechanism name is EINVAL.
+constexpr size_t kMaxMechanism = 32;
+// memcached reads SASL data into one unchunked item: ENOMEM above about
+// half a slab page.
+constexpr uint64_t kMaxSaslData = 512 * 1024;
+
+bool IsSasl(uint8_t opcode) {
+  return opcode == binop::kSaslListMechs || opcode == binop::kSaslAuth ||
+         opcode == binop::kSaslStep;
+}
 
 bool IsTouch(C c) { return c == C::kTouch || c == C::kGat || c == C::kGatK; }
 
@@ -94,11 +110,33 @@ BinaryHandler::Next BinaryHandler::Handle(std::string_view input,
     case BinaryParseStatus::kBadLengths:
       Error(req.header, BinaryStatus::kUnknownCommand, out);
       return Next::kClose;
+    default:
+      break;
+  }
+  const bool sasl = ctx_->options->sasl;
+  // As memcached: checked before the key length and the opcode.
+  if (sasl && !authenticated_ && !IsSasl(req.header.opcode) &&
+      req.header.opcode != binop::kVersion) {
+    VLOG(1) << "binary: unauthenticated opcode " << int{req.header.opcode};
+    Error(req.header, kAuthError, out, kAuthFailure);
+    return Next::kClose;
+  }
+  switch (r.status) {
+    case BinaryParseStatus::kNeedMore:
+    case BinaryParseStatus::kBadMagic:
+    case BinaryParseStatus::kBadLengths:
+      break;  // answered above
     case BinaryParseStatus::kInvalid:
       VLOG(1) << "binary: protocol error, opcode " << int{req.header.opcode};
       Error(req.header, BinaryStatus::kInvalidArguments, out);
       return Next::kClose;
     case BinaryParseStatus::kUnknownCommand:
+      // The parser has checked a SASL request's lengths; without -S it is
+      // refused like an unknown opcode.
+      if (sasl && IsSasl(req.header.opcode)) {
+        return Sasl(req.header, input, r.consumed, r.swallow, consumed, out,
+                    swallow);
+      }
       Error(req.header, BinaryStatus::kUnknownCommand, out);
       *swallow = r.swallow;
       return r.swallow > 0 ? Next::kSwallow : Next::kCommand;
@@ -168,6 +206,8 @@ void BinaryHandler::Get(const BinaryRequest& req, ResponseBuffer* out) {
   ItemRef item =
       touch ? store->GetAndTouch(req.key, ctx_->clock->ToRelTime(req.exptime))
             : store->Get(req.key);
+  if (ctx_->prefixes != nullptr) ctx_->prefixes->RecordGet(req.key, static_cast<bool>(item));
+  WatchFetch(*ctx_, req.key, item, current_fd_);
   (touch ? stats_->touch_cmds : stats_->get_cmds).Add();
   if (!item) {
     (touch ? stats_->touch_misses : stats_->get_misses).Add();
@@ -211,6 +251,7 @@ BinaryHandler::Next BinaryHandler::StartStore(const BinaryRequest& req,
   // append/prepend keep the old item's flags and expiry.
   const bool concat = req.command == C::kAppend || req.command == C::kPrepend;
   const RelTime exptime = concat ? 0 : ctx_->clock->ToRelTime(req.exptime);
+  if (ctx_->prefixes != nullptr) ctx_->prefixes->RecordSet(req.key);
   AllocResult r = ctx_->store->Allocate(req.key, concat ? 0 : req.flags,
                                         exptime, req.value_length,
                                         &pending->item);
@@ -235,6 +276,7 @@ void BinaryHandler::CompleteStore(PendingStore* pending, ResponseBuffer* out) {
   // item lock.
   const StoreResult r = ctx_->store->MetaStoreItem(
       item, pending->mode, pending->cas_in, /*invalidate=*/false, &cas);
+  WatchStore(*ctx_, item, pending->mode, r, current_fd_);
   if (pending->mode == StoreMode::kCas) {
     if (r == StoreResult::kStored) stats_->cas_hits.Add();
     if (r == StoreResult::kExists) stats_->cas_badval.Add();
@@ -267,6 +309,7 @@ void BinaryHandler::CompleteStore(PendingStore* pending, ResponseBuffer* out) {
 }
 
 void BinaryHandler::Delete(const BinaryRequest& req, ResponseBuffer* out) {
+  if (ctx_->prefixes != nullptr) ctx_->prefixes->RecordDelete(req.key);
   switch (ctx_->store->MetaDelete(req.key, req.header.cas != 0,
                                   req.header.cas, /*invalidate=*/false,
                                   /*set_exptime=*/false, 0)) {
@@ -327,6 +370,61 @@ void BinaryHandler::Arith(const BinaryRequest& req, ResponseBuffer* out) {
       Error(req.header, BinaryStatus::kKeyNotFound, out);
       return;
   }
+}
+
+BinaryHandler::Next BinaryHandler::Sasl(const BinaryHeader& header,
+                                        std::string_view input, size_t head,
+                                        uint64_t data_length, size_t* consumed,
+                                        ResponseBuffer* out,
+                                        uint64_t* swallow) {
+  if (header.key_length > kMaxMechanism || data_length > kMaxSaslData) {
+    if (header.key_length > kMaxMechanism) {
+      Error(header, BinaryStatus::kInvalidArguments, out);
+    } else {
+      Error(header, BinaryStatus::kOutOfMemory, out);
+    }
+    *swallow = data_length;
+    return data_length > 0 ? Next::kSwallow : Next::kCommand;
+  }
+  if (input.size() - head < data_length) {
+    *consumed = 0;
+    return Next::kNeedMore;
+  }
+  *consumed = head + data_length;
+  authenticated_ = false;
+  if (sasl_ == nullptr) sasl_ = std::make_unique<SaslSession>();
+  std::string reply;
+  if (header.opcode == binop::kSaslListMechs) {
+    if (!sasl_->ListMechanisms(&reply)) {
+      Error(header, kAuthError, out, kAuthFailure);
+    } else {
+      Reply(header, BinaryStatus::kSuccess, 0, {}, {}, reply, 0, out);
+    }
+    return Next::kCommand;
+  }
+  const std::string mechanism(input.substr(kBinaryHeaderSize, header.key_length));
+  const std::string_view data = input.substr(head, data_length);
+  const SaslSession::Result result =
+      header.opcode == binop::kSaslAuth
+          ? sasl_->Start(mechanism, data, &reply)
+          : sasl_->Step(data, &reply);
+  switch (result) {
+    case SaslSession::Result::kOk:
+      authenticated_ = true;
+      stats_->auth_cmds.Add();
+      Reply(header, BinaryStatus::kSuccess, 0, {}, {}, "Authenticated", 0, out);
+      break;
+    case SaslSession::Result::kContinue:
+      Reply(header, kAuthContinue, 0, {}, {}, reply, 0, out);
+      break;
+    case SaslSession::Result::kFailed:
+      VLOG(1) << "binary: SASL " << mechanism << " failed";
+      stats_->auth_cmds.Add();
+      stats_->auth_errors.Add();
+      Error(header, kAuthError, out, kAuthFailure);
+      break;
+  }
+  return Next::kCommand;
 }
 
 void BinaryHandler::Stat(const BinaryRequest& req, ResponseBuffer* out) {

@@ -10,15 +10,23 @@
 // sent. A request the protocol cannot follow (bad magic, inconsistent
 // lengths, a key over 250 bytes) is answered as memcached does, if at all,
 // and ends the connection.
+//
+// With -S the connection must authenticate with SASL_AUTH/SASL_STEP (see
+// server/sasl_auth.h): until it has, any request but SASL_LIST_MECHS,
+// SASL_AUTH, SASL_STEP and VERSION is answered AUTH_ERROR and ends the
+// connection. As in memcached, each of those three SASL requests first
+// drops the authentication the connection had.
 #ifndef MEMCD_SERVER_BINARY_HANDLER_H_
 #define MEMCD_SERVER_BINARY_HANDLER_H_
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string_view>
 
 #include "proto/binary_parser.h"
 #include "server/response_buffer.h"
+#include "server/sasl_auth.h"
 #include "server/server_context.h"
 #include "server/text_handler.h"
 #include "stats/thread_stats.h"
@@ -48,6 +56,8 @@ class BinaryHandler {
               PendingStore* pending, uint64_t* swallow);
   // The value of the pending storage request has been read.
   void CompleteStore(PendingStore* pending, ResponseBuffer* out);
+  // The connection's socket, for "watch" lines' cfd.
+  void set_current_fd(int fd) { current_fd_ = fd; }
 
  private:
   Next Execute(const BinaryRequest& req, ResponseBuffer* out,
@@ -58,6 +68,11 @@ class BinaryHandler {
   void Delete(const BinaryRequest& req, ResponseBuffer* out);
   void Arith(const BinaryRequest& req, ResponseBuffer* out);
   void Stat(const BinaryRequest& req, ResponseBuffer* out);
+  // -S: a SASL request whose header and mechanism (`head` bytes) start
+  // `input`, followed by `data_length` bytes of data.
+  Next Sasl(const BinaryHeader& header, std::string_view input, size_t head,
+            uint64_t data_length, size_t* consumed, ResponseBuffer* out,
+            uint64_t* swallow);
 
   // Appends one reply packet to `request`: header, extras, key and body;
   // `more` body bytes (a value) are appended by the caller after it.
@@ -75,9 +90,14 @@ class BinaryHandler {
 
   ServerContext* ctx_;
   ThreadStats* stats_;
+  int current_fd_ = -1;
   // The storage request whose value is being read.
   BinaryHeader store_header_;
   BinaryCommand store_command_ = BinaryCommand::kSet;
+  // -S: this connection's SASL exchange (created on its first SASL
+  // request), and whether it has authenticated.
+  std::unique_ptr<SaslSession> sasl_;
+  bool authenticated_ = false;
 };
 
 }  // namespace memcd

@@ -415,5 +415,59 @@ TEST_F(BinaryHandlerTest, Stats) {
   EXPECT_EQ(reply.substr(reply.size() - end.size()), end);
 }
 
+// -S, up to what needs the SASL library: which requests pass before
+// authentication, and SASL requests the handler answers itself.
+TEST_F(BinaryHandlerTest, SaslRefusesUntilAuthenticated) {
+  options_.sasl = true;
+  const auto kAuthError = static_cast<St>(0x20);
+  const std::string auth_failure = "Auth failure.";
+  const struct {
+    const char* name;
+    std::string request;
+    std::string reply;
+    bool closes;
+  } kCases[] = {
+      {"version passes", Req(binop::kVersion),
+       Ok(binop::kVersion, 0, ServerVersion()), false},
+      {"get refused", Req(binop::kGet, "k"),
+       Resp(binop::kGet, kAuthError, 0, "", "", auth_failure), true},
+      {"noop refused", Req(binop::kNoop),
+       Resp(binop::kNoop, kAuthError, 0, "", "", auth_failure), true},
+      // Before the key length and opcode checks, as memcached.
+      {"unknown opcode refused", Req(0x50),
+       Resp(0x50, kAuthError, 0, "", "", auth_failure), true},
+      {"long key refused", Req(binop::kGet, std::string(251, 'k')),
+       Resp(binop::kGet, kAuthError, 0, "", "", auth_failure), true},
+      // After the length check.
+      {"bad lengths",
+       Header(kBinaryRequestMagic, binop::kGet, 0, 5, 1, 0, 0) + "kkkkk",
+       Err(binop::kGet, St::kUnknownCommand), true},
+      {"mechanism over 32 bytes",
+       Req(binop::kSaslAuth, std::string(33, 'M'), "", "data") +
+           Req(binop::kVersion),
+       Err(binop::kSaslAuth, St::kInvalidArguments) +
+           Ok(binop::kVersion, 0, ServerVersion()),
+       false},
+      {"step before auth", Req(binop::kSaslStep, "PLAIN", "", "x"),
+       Resp(binop::kSaslStep, kAuthError, 0, "", "", auth_failure), false},
+      {"sasl lengths still checked", Req(binop::kSaslListMechs, "k"),
+       Err(binop::kSaslListMechs, St::kInvalidArguments), true},
+      // Nothing happens until all of the data is there.
+      {"partial data",
+       Req(binop::kSaslAuth, "PLAIN", "", std::string("\0user\0pass", 10))
+           .substr(0, 32),
+       "",
+       false},
+  };
+  for (const auto& c : kCases) {
+    SCOPED_TRACE(c.name);
+    EXPECT_EQ(Run(c.request), c.reply);
+    EXPECT_EQ(closed_, c.closes);
+  }
+  // Only the SASL step counted; AUTH_ERROR for other opcodes does not.
+  EXPECT_EQ(stats_.auth_cmds.Get(), 1u);
+  EXPECT_EQ(stats_.auth_errors.Get(), 1u);
+}
+
 }  // namespace
 }  // namespace memcd

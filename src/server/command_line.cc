@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "server/flags.h"
+#include "server/sasl_auth.h"
 #include "server/suboptions.h"
 #include "store/store.h"
 
@@ -93,13 +94,13 @@ constexpr OptionSpec kOptions[] = {
      "protocol: ascii, binary or auto (default: auto)", true},
     {'I', "max-item-size", ArgKind::kRequired, "<size>", "max_item_size",
      "largest item, k or m suffix, 1k..1024m (default: 1m)", true},
-    {'S', "enable-sasl", ArgKind::kNone, "", nullptr, "SASL authentication",
-     false},
+    {'S', "enable-sasl", ArgKind::kNone, "", "enable_sasl",
+     "SASL authentication (binary protocol only)", true},
     {'F', "disable-flush-all", ArgKind::kNone, "", "disable_flush_all",
      "refuse flush_all", true},
     {'X', "disable-dumping", ArgKind::kNone, "", "disable_dumping",
      "refuse lru_crawler metadump", true},
-    {'W', "disable-watch", ArgKind::kNone, "", nullptr, "disable watch", false},
+    {'W', "disable-watch", ArgKind::kNone, "", "disable_watch", "refuse watch", true},
     {'Y', "auth-file", ArgKind::kRequired, "<file>", "auth_file",
      "ASCII authentication from a file of user:password lines", true},
     {'e', "memory-file", ArgKind::kRequired, "<file>", nullptr,
@@ -596,10 +597,31 @@ bool BuildOptions(ServerOptions* options, std::string* error) {
                       " -- should be one of auto, binary, or ascii",
                   error);
   }
+  out.sasl = FLAGS_enable_sasl;
+  if (out.sasl) {
+    if (!SaslCompiledIn()) {
+      return Refuse("-S: this memcd was built without SASL support "
+                    "(configure --disable-sasl)",
+                    error);
+    }
+    // As memcached: SASL is binary-only, so -S implies -B binary and an
+    // explicit -B of anything else (auto included) is refused.
+    if (gflags::GetCommandLineFlagInfoOrDie("protocol").is_default) {
+      out.protocol = BindingProtocol::kBinary;
+    } else if (out.protocol != BindingProtocol::kBinary) {
+      return Refuse("You cannot allow the ASCII protocol while using SASL.",
+                    error);
+    }
+    if (out.udp_port != 0) {
+      return Refuse("Cannot enable UDP while using binary SASL authentication.",
+                    error);
+    }
+  }
   out.user = FLAGS_user;
   out.verbose = FLAGS_verbose;
   out.debug_time = FLAGS_debug_time;
   out.dump_enabled = !FLAGS_disable_dumping;
+  out.watch_enabled = !FLAGS_disable_watch;
   out.shutdown_enabled = FLAGS_enable_shutdown;
   out.flush_enabled = !FLAGS_disable_flush_all;
   out.auth_file = FLAGS_auth_file;
@@ -678,6 +700,12 @@ CommandLineResult ParseCommandLine(int argc, char** argv,
   if (result != CommandLineResult::kRun) return result;
   std::string error;
   if (!BuildOptions(options, &error)) {
+    std::fprintf(stderr, "memcd: %s\n", error.c_str());
+    return CommandLineResult::kExitUsage;
+  }
+  // As memcached at start-up: a SASL library that cannot start (no
+  // configuration found, say) is fatal.
+  if (options->sasl && !InitSasl(options->verbose, &error)) {
     std::fprintf(stderr, "memcd: %s\n", error.c_str());
     return CommandLineResult::kExitUsage;
   }

@@ -5,11 +5,14 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
 #include "server/command_line_test_util.h"
 #include "server/flags.h"
+#include "server/sasl_auth.h"
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "unknown"
@@ -408,10 +411,6 @@ TEST(CommandLineTest, EveryNotYetOptionIsRefusedInBothForms) {
       {"--license"},
       {"-P", "/p"},
       {"--pidfile=/p"},
-      {"-S"},
-      {"--enable-sasl"},
-      {"-W"},
-      {"--disable-watch"},
       {"-e", "/m"},
       {"--memory-file=/m"},
       {"-Z"},
@@ -496,10 +495,10 @@ TEST(CommandLineTest, HelpListsOptionsInMemcachedsOrder) {
                 {"-b, --listen-backlog=<num>", "listen_backlog"},
                 {"-B, --protocol=<name>", "protocol"},
                 {"-I, --max-item-size=<size>", "max_item_size"},
-                {"-S, --enable-sasl", nullptr},
+                {"-S, --enable-sasl", "enable_sasl"},
                 {"-F, --disable-flush-all", "disable_flush_all"},
                 {"-X, --disable-dumping", "disable_dumping"},
-                {"-W, --disable-watch", nullptr},
+                {"-W, --disable-watch", "disable_watch"},
                 {"-Y, --auth-file=<file>", "auth_file"},
                 {"-e, --memory-file=<file>", nullptr},
                 {"-Z, --enable-ssl", nullptr},
@@ -562,6 +561,20 @@ TEST(CommandLineTest, AdminOptions) {
   EXPECT_EQ("memcd: -D needs a delimiter character\n", o.err);
 }
 
+TEST(CommandLineTest, DisableWatch) {
+  const struct {
+    std::vector<std::string> args;
+    bool watch_enabled;
+  } kCases[] = {{{}, true}, {{"-W"}, false}, {{"--disable-watch"}, false}};
+  for (const auto& c : kCases) {
+    SCOPED_TRACE(Join(c.args));
+    gflags::FlagSaver saver;
+    Outcome o = ParseArgs(c.args);
+    ASSERT_EQ(CommandLineResult::kRun, o.result) << o.err;
+    EXPECT_EQ(c.watch_enabled, o.options.watch_enabled);
+  }
+}
+
 TEST(CommandLineTest, UnixSocketMaskIsOctal) {
   const struct {
     std::vector<std::string> args;
@@ -611,6 +624,49 @@ TEST(CommandLineTest, BindingProtocol) {
                   bad + " -- should be one of auto, binary, or ascii\n",
               o.err);
   }
+}
+
+// -S: binary only (memcached's rules and wording), and no UDP.
+TEST(CommandLineTest, SaslRefusesAsciiAndUdp) {
+  const UsageCase kCases[] = {
+      {{"-S", "-B", "ascii"},
+       "memcd: You cannot allow the ASCII protocol while using SASL.\n"},
+      {{"-B", "auto", "--enable-sasl"},  // -B named, even as the default
+       "memcd: You cannot allow the ASCII protocol while using SASL.\n"},
+      {{"-S", "-U", "11211"},
+       "memcd: Cannot enable UDP while using binary SASL authentication.\n"},
+      {{"-S", "-B", "ascii", "-U", "11211"},  // the protocol is checked first
+       "memcd: You cannot allow the ASCII protocol while using SASL.\n"},
+  };
+  for (const UsageCase& c : kCases) {
+    SCOPED_TRACE(Join(c.args));
+    gflags::FlagSaver saver;
+    Outcome o = ParseArgs(c.args);
+    EXPECT_EQ(CommandLineResult::kExitUsage, o.result);
+    EXPECT_EQ(c.err, o.err);
+  }
+}
+
+TEST(CommandLineTest, SaslImpliesBinary) {
+  if (!SaslCompiledIn()) GTEST_SKIP() << "built with --disable-sasl";
+  // -S also starts the SASL library, which needs a configuration.
+  const std::string dir = testing::TempDir();
+  FILE* conf = std::fopen((dir + "/memcached.conf").c_str(), "w");
+  ASSERT_NE(conf, nullptr);
+  std::fputs("mech_list: plain\n", conf);
+  std::fclose(conf);
+  setenv("SASL_CONF_PATH", dir.c_str(), 1);
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"-S"}, {"-B", "binary", "-S"}}) {
+    SCOPED_TRACE(Join(args));
+    gflags::FlagSaver saver;
+    Outcome o = ParseArgs(args);
+    ASSERT_EQ(CommandLineResult::kRun, o.result) << o.err;
+    EXPECT_TRUE(o.options.sasl);
+    EXPECT_EQ(BindingProtocol::kBinary, o.options.protocol);
+  }
+  gflags::FlagSaver saver;
+  EXPECT_FALSE(ParseArgs({}).options.sasl);
 }
 
 TEST(CommandLineTest, LargePagesAndTrackSizes) {

@@ -63,12 +63,16 @@ DEFINE_bool(temp_lru, false, "keep short-TTL items in a TEMP LRU "
 DEFINE_int32(temporary_ttl, 61, "TTLs up to this go to the TEMP LRU");
 DEFINE_bool(disable_dumping, false,
             "refuse lru_crawler metadump (-X)");
+DEFINE_bool(disable_watch, false, "refuse the watch command (-W)");
 DEFINE_bool(enable_shutdown, false, "enable the shutdown command (-A)");
 DEFINE_bool(disable_flush_all, false, "refuse flush_all (-F)");
 DEFINE_string(stats_prefix_delimiter, ":",
               "key prefix delimiter for \"stats detail\" (-D)");
 DEFINE_string(auth_file, "",
               "file of user:password lines; enables ASCII authentication (-Y)");
+DEFINE_bool(enable_sasl, false,
+            "SASL authentication for the binary protocol (-S); implies "
+            "-B binary");
 DEFINE_bool(lru_crawler, true,
             "run the LRU crawler thread (-o lru_crawler / no_lru_crawler)");
 DEFINE_int32(lru_crawler_sleep, 100,

@@ -42,10 +42,12 @@ DECLARE_double(warm_max_factor);     // -o warm_max_factor=F
 DECLARE_bool(temp_lru);              // set by -o temporary_ttl
 DECLARE_int32(temporary_ttl);        // -o temporary_ttl=N
 DECLARE_bool(disable_dumping);       // -X
+DECLARE_bool(disable_watch);         // -W
 DECLARE_bool(enable_shutdown);       // -A
 DECLARE_bool(disable_flush_all);     // -F
 DECLARE_string(stats_prefix_delimiter);  // -D
 DECLARE_string(auth_file);           // -Y
+DECLARE_bool(enable_sasl);           // -S
 DECLARE_bool(lru_crawler);           // -o lru_crawler, no_lru_crawler
 DECLARE_int32(lru_crawler_sleep);    // -o lru_crawler_sleep=N
 DECLARE_int32(lru_crawler_tocrawl);  // -o lru_crawler_tocrawl=N

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "base/numbers.h"
+#include "server/prefix_stats.h"
 #include "store/item.h"
 
 namespace memcd {
@@ -115,6 +116,8 @@ void MetaHandler::Get(const MetaRequest& req, ResponseBuffer* out) {
   if (req.has('E')) options.new_cas = req.new_cas;
   MetaGetResult got;
   ctx_->store->MetaGet(req.key(), options, &got);
+  if (ctx_->prefixes != nullptr) ctx_->prefixes->RecordGet(req.key(), static_cast<bool>(got.item));
+  WatchFetch(*ctx_, req.key(), got.item, current_fd_);
 
   // memcached 1.6.18 counts every mg as a get, T or not.
   stats_->get_cmds.Add();
@@ -209,6 +212,7 @@ TextHandler::Next MetaHandler::StartSet(const MetaRequest& req,
   pending->value_length = req.value_length;
   pending->item.Reset();
   const RelTime exptime = req.has('T') ? ctx_->clock->ToRelTime(req.ttl) : 0;
+  if (ctx_->prefixes != nullptr) ctx_->prefixes->RecordSet(req.key());
   const AllocResult r =
       ctx_->store->Allocate(req.key(), req.client_flags, exptime,
                             req.value_length, &pending->item);
@@ -248,6 +252,7 @@ void MetaHandler::CompleteStore(PendingStore* pending, bool terminated,
   if (req.has('E')) new_cas = req.new_cas;
   const StoreResult r = ctx_->store->MetaStoreItem(
       item, pending->mode, pending->cas_in, invalidate, &cas, new_cas);
+  WatchStore(*ctx_, item, pending->mode, r, current_fd_);
   if (pending->mode == StoreMode::kCas) {
     if (r == StoreResult::kStored) stats_->cas_hits.Add();
     if (r == StoreResult::kExists) stats_->cas_badval.Add();
@@ -290,6 +295,7 @@ void MetaHandler::Delete(const MetaRequest& req, ResponseBuffer* out) {
   options.remove_value = req.has('x');
   options.client_flags = req.client_flags;
   if (req.has('E')) options.new_cas = req.new_cas;
+  if (ctx_->prefixes != nullptr) ctx_->prefixes->RecordDelete(req.key());
   const MetaDeleteResult r = ctx_->store->MetaDelete(req.key(), options);
   std::string line;
   switch (r) {

@@ -34,6 +34,8 @@ class MetaHandler {
   // An ms's data block has arrived; `terminated`: followed by "\r\n".
   void CompleteStore(PendingStore* pending, bool terminated,
                      ResponseBuffer* out);
+  // The socket of the connection whose requests follow ("watch" lines).
+  void set_current_fd(int fd) { current_fd_ = fd; }
 
  private:
   void Get(const MetaRequest& req, ResponseBuffer* out);
@@ -52,6 +54,7 @@ class MetaHandler {
 
   ServerContext* ctx_;
   ThreadStats* stats_;
+  int current_fd_ = -1;
 };
 
 }  // namespace memcd

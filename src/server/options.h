@@ -34,8 +34,10 @@ struct ServerOptions {
   bool dump_enabled = true;      // false with -X: metadump refused
   bool shutdown_enabled = false; // -A: the "shutdown" command works
   bool flush_enabled = true;     // false with -F: flush_all refused
+  bool watch_enabled = true;     // false with -W: watch refused
   char prefix_delimiter = ':';   // -D: key prefix end for "stats detail"
   std::string auth_file;         // -Y: ASCII authentication; empty = off
+  bool sasl = false;             // -S: binary SASL authentication
   StoreOptions store;            // -m -I -n -f -C -M -o hashpower
 };
 

@@ -107,6 +107,12 @@ bool Server::Start(std::string* error) {
   }
 
   clock_.Tick();
+  if (options_.watch_enabled) {
+    watch_log_ = std::make_unique<WatchLog>(WatchLog::Options{});
+    watch_log_->Start();
+    options_.store.watch_log = watch_log_.get();
+    ctx_.watch_log = watch_log_.get();
+  }
   store_ = std::make_unique<Store>(options_.store, &clock_);  // starts its threads
   ctx_.store = store_.get();
   ctx_.started = clock_.Now();
@@ -163,6 +169,8 @@ void Server::Shutdown() {
   sessions_.clear();
   workers_.clear();
   listener_.reset();
+  // Closes the watchers while the dispatcher they report to still exists.
+  if (watch_log_ != nullptr) watch_log_->Stop();
 }
 
 void Server::RegisterListeningSockets() {

@@ -24,6 +24,7 @@
 #include "server/server_context.h"
 #include "server/session.h"
 #include "server/udp_session.h"
+#include "stats/watch_log.h"
 #include "store/store.h"
 
 struct event;
@@ -61,6 +62,8 @@ class Server {
   std::unique_ptr<ConnRegistry> conns_;
   std::unique_ptr<PrefixStats> prefixes_;
   AdminState admin_;
+  // Before the store, whose threads log evictions to it until they stop.
+  std::unique_ptr<WatchLog> watch_log_;
   std::unique_ptr<Store> store_;
   event_base* base_ = nullptr;
   event* clock_timer_ = nullptr;

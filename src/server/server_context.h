@@ -10,6 +10,8 @@
 #include "net/dispatcher.h"
 #include "server/options.h"
 #include "stats/thread_stats.h"
+#include "stats/watch_log.h"
+#include "store/item.h"
 #include "store/store.h"
 
 namespace memcd {
@@ -25,6 +27,7 @@ struct StatsBaseline {
   StoreStats store;
   uint64_t total_conns = 0;
   uint64_t rejected_conns = 0;
+  WatchLog::Stats watch;  // log_watchers is a gauge: never subtracted
 };
 
 struct ServerContext {
@@ -35,8 +38,46 @@ struct ServerContext {
   std::vector<const ThreadStats*> thread_stats;  // one per worker
   RelTime started = 0;                            // clock value at start-up
   StatsBaseline* baseline = nullptr;              // owned by Server
-  const PrefixStats* prefixes = nullptr;          // "stats detail"; owned by Server
+  PrefixStats* prefixes = nullptr;                // "stats detail"; owned by Server
+  WatchLog* watch_log = nullptr;                  // "watch"; owned by Server; may be null
 };
+
+// "watch" hooks, one per event type, called by every protocol's handler
+// where a request meets the store. Each costs one relaxed load while nobody
+// watches. `fd` is the client's socket.
+inline void WatchFetch(const ServerContext& ctx, std::string_view key, const ItemRef& item,
+                       int fd) {
+  if (ctx.watch_log == nullptr || !ctx.watch_log->Wants(kWatchFetchers)) return;
+  if (item) {
+    ctx.watch_log->LogGet(key, WatchGetStatus::kFound, item.get()->slab_class, fd,
+                          static_cast<int64_t>(item.value_length()));
+  } else {
+    ctx.watch_log->LogGet(key, WatchGetStatus::kNotFound, 0, fd, 0);
+  }
+}
+
+// `item` is the item the command tried to link (its key, class and size).
+inline void WatchStore(const ServerContext& ctx, const ItemRef& item, StoreMode mode,
+                       StoreResult result, int fd) {
+  if (ctx.watch_log == nullptr || !ctx.watch_log->Wants(kWatchMutations) || !item) return;
+  static constexpr WatchStoreCmd kCmd[] = {WatchStoreCmd::kSet,    WatchStoreCmd::kAdd,
+                                           WatchStoreCmd::kReplace, WatchStoreCmd::kAppend,
+                                           WatchStoreCmd::kPrepend, WatchStoreCmd::kCas};
+  WatchStoreStatus status = WatchStoreStatus::kStored;
+  switch (result) {
+    case StoreResult::kStored: status = WatchStoreStatus::kStored; break;
+    case StoreResult::kNotStored: status = WatchStoreStatus::kNotStored; break;
+    case StoreResult::kExists: status = WatchStoreStatus::kExists; break;
+    case StoreResult::kNotFound: status = WatchStoreStatus::kNotFound; break;
+    case StoreResult::kNoMemory: status = WatchStoreStatus::kNoMemory; break;
+  }
+  const RelTime exptime = item.exptime();
+  const RelTime now = ctx.clock->Now();
+  const int64_t ttl = exptime == 0 ? 0 : static_cast<int64_t>(exptime) - static_cast<int64_t>(now);
+  ctx.watch_log->LogStore(item.key(), status, kCmd[static_cast<int>(mode)], ttl,
+                          item.get()->slab_class, fd,
+                          static_cast<int64_t>(item.value_length()));
+}
 
 // The version string clients see ("VERSION ..."): the memcached protocol
 // level memcd implements, then memcd's own version.

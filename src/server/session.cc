@@ -1,7 +1,10 @@
 #include "server/session.h"
 
+#include <arpa/inet.h>
 #include <event2/event.h>
 #include <glog/logging.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -53,6 +56,7 @@ Session::Session(WorkerSessions* owner, int fd)
       break;
     case BindingProtocol::kBinary:
       binary_ = std::make_unique<BinaryHandler>(owner->ctx(), owner->stats());
+      binary_->set_current_fd(fd_);
       break;
     case BindingProtocol::kAuto:
       negotiating_ = true;
@@ -65,6 +69,8 @@ Session::~Session() {
   if (write_event_ != nullptr) event_free(write_event_);
   // Before close(): the fd number may be reused by the next accept.
   if (conn_entry_ != nullptr) owner_->admin()->conns->Remove(fd_);
+  if (fd_released_) return;  // the watch log closes it, and counts it closed
+  LogConnEvent(false);
   close(fd_);
   owner_->ctx()->dispatcher->OnConnectionClosed();
   VLOG(1) << "conn " << fd_ << " closed";
@@ -81,7 +87,72 @@ bool Session::Start() {
     authenticated_ = admin->auth == nullptr;
   }
   VLOG(1) << "conn " << fd_ << " opened";
+  LogConnEvent(true);
   return event_add(read_event_, nullptr) == 0;
+}
+
+void Session::LogConnEvent(bool opened) {
+  WatchLog* log = owner_->ctx()->watch_log;
+  if (log == nullptr || !log->Wants(kWatchConnEvents)) return;
+  if (peer_ip_.empty()) {
+    sockaddr_storage addr{};
+    socklen_t len = sizeof(addr);
+    char ip[INET6_ADDRSTRLEN] = "";
+    if (getpeername(fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+      if (addr.ss_family == AF_INET) {
+        const auto* in = reinterpret_cast<const sockaddr_in*>(&addr);
+        inet_ntop(AF_INET, &in->sin_addr, ip, sizeof(ip));
+        peer_port_ = ntohs(in->sin_port);
+      } else if (addr.ss_family == AF_INET6) {
+        const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&addr);
+        inet_ntop(AF_INET6, &in6->sin6_addr, ip, sizeof(ip));
+        peer_port_ = ntohs(in6->sin6_port);
+      } else if (addr.ss_family == AF_UNIX) {
+        std::strcpy(ip, "unix");  // memcached's name for a unix socket peer
+        transport_ = WatchTransport::kLocal;
+      }
+    }
+    peer_ip_ = ip;
+  }
+  if (opened) {
+    log->LogConnNew(peer_ip_, peer_port_, transport_, fd_);
+  } else {
+    log->LogConnClose(peer_ip_, peer_port_, transport_, close_reason_, fd_);
+  }
+}
+
+bool Session::StartWatching() {
+  // memcached refuses while replies to earlier requests are still queued.
+  if (!output_.empty()) {
+    output_.AppendLine("CLIENT_ERROR cannot watch while processing commands");
+    return false;
+  }
+  // Once added, the log thread may close the fd at any moment and the
+  // number be reused: first let go of everything keyed by it.
+  event_del(read_event_);
+  event_del(write_event_);
+  waiting_to_write_ = false;
+  if (conn_entry_ != nullptr) {
+    owner_->admin()->conns->Remove(fd_);
+    conn_entry_ = nullptr;
+  }
+  Dispatcher* dispatcher = owner_->ctx()->dispatcher;
+  const WatchLog::AddResult r = owner_->ctx()->watch_log->AddWatcher(
+      fd_, owner_->handler()->watch_flags(), [dispatcher] { dispatcher->OnConnectionClosed(); });
+  if (r == WatchLog::AddResult::kOk) {
+    fd_released_ = true;
+    closed_ = true;
+    state_ = State::kClosing;
+    return true;
+  }
+  output_.AppendLine(r == WatchLog::AddResult::kTooMany
+                         ? "WATCHER_TOO_MANY log watcher limit reached"
+                         : "WATCHER_FAILED failed to add log watcher");
+  if (AdminState* admin = owner_->admin()) {
+    conn_entry_ = admin->conns->Add(fd_, ConnRegistry::Kind::kClient);
+  }
+  event_add(read_event_, nullptr);
+  return false;
 }
 
 void Session::OnEvent(int /*fd*/, short what, void* arg) {
@@ -132,6 +203,7 @@ bool Session::ReadInput() {
   if (n == 0) return false;  // peer closed
   if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return true;
   VLOG(1) << "conn " << fd_ << " read error: " << strerror(errno);
+  close_reason_ = WatchCloseReason::kError;
   return false;
 }
 
@@ -168,6 +240,7 @@ void Session::ProcessInput() {
       negotiating_ = false;
       if (static_cast<uint8_t>(input_.data()[0]) == kBinaryRequestMagic) {
         binary_ = std::make_unique<BinaryHandler>(owner_->ctx(), owner_->stats());
+        binary_->set_current_fd(fd_);
       }
     }
     if (binary_ != nullptr) {
@@ -221,6 +294,10 @@ void Session::ProcessInput() {
         // A small dump ends here; a big one goes on in FlushOutput().
         ProduceDump();
         break;
+      case TextHandler::Next::kWatch:
+        // The socket is the watch log's now: no more reads or writes here.
+        if (StartWatching()) return;
+        break;
     }
   }
   FlushOutput();
@@ -273,7 +350,7 @@ bool Session::ProcessAuthStep() {
   std::string_view reply;
   uint64_t swallow = 0;
   if (!owner_->admin()->auth->Step(input_.data(), &consumed, &reply, &swallow,
-                                   &authenticated_)) {
+                                   &authenticated_, owner_->stats())) {
     // A command line plus the largest token block memcd buffers.
     if (input_.size() > kMaxCommandLine + AuthFile::kMaxTokenBlock + 2) {
       output_.AppendLine("CLIENT_ERROR line too long");
@@ -330,6 +407,7 @@ void Session::FlushOutput() {
       owner_->stats()->bytes_written.Add(written);
       if (r == ResponseBuffer::FlushResult::kError) {
         VLOG(1) << "conn " << fd_ << " write error: " << strerror(errno);
+        close_reason_ = WatchCloseReason::kError;
         closed_ = true;
         return;
       }

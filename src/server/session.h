@@ -10,6 +10,7 @@
 #define MEMCD_SERVER_SESSION_H_
 
 #include <memory>
+#include <string>
 #include <unordered_map>
 
 #include "net/buffer_pool.h"
@@ -68,6 +69,11 @@ class Session {
   // Before -Y authentication: one AuthFile::Step(); false when more input
   // is needed.
   bool ProcessAuthStep();
+  // "watch": hands the socket to the watch log (the session then closes
+  // without closing it), or appends memcached's refusal. True on hand-off.
+  bool StartWatching();
+  // "watch connevents": the peer's address, looked up once.
+  void LogConnEvent(bool opened);
 
   WorkerSessions* owner_;
   const int fd_;
@@ -95,6 +101,11 @@ class Session {
   ConnRegistry::Entry* conn_entry_ = nullptr;
   bool seen_input_ = false;     // conn_entry_->active already set
   bool authenticated_ = true;   // false under -Y until a good token
+  bool fd_released_ = false;    // handed to the watch log: not ours to close
+  WatchCloseReason close_reason_ = WatchCloseReason::kNormal;  // for "watch connevents"
+  std::string peer_ip_;         // LogConnEvent()'s cache; empty until looked up
+  int peer_port_ = 0;
+  WatchTransport transport_ = WatchTransport::kTcp;
 };
 
 // A worker's sessions and what they share: the handler and its counters.

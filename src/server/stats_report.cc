@@ -55,8 +55,14 @@ void WriteGeneral(const ServerContext& ctx, StatsWriter* w) {
   ctx.store->GetStats(&st);
   uint64_t total_conns = ctx.dispatcher->total_conns();
   uint64_t rejected_conns = ctx.dispatcher->rejected_conns();
+  WatchLog::Stats watch;
+  if (ctx.watch_log != nullptr) watch = ctx.watch_log->GetStats();
   {
     std::lock_guard<std::mutex> lock(ctx.baseline->mu);
+    watch.worker_dropped -= ctx.baseline->watch.worker_dropped;
+    watch.worker_written -= ctx.baseline->watch.worker_written;
+    watch.watcher_skipped -= ctx.baseline->watch.watcher_skipped;
+    watch.watcher_sent -= ctx.baseline->watch.watcher_sent;
     t.Subtract(ctx.baseline->threads);
     SubtractStoreCounters(ctx.baseline->store, &st);
     total_conns -= ctx.baseline->total_conns;
@@ -100,6 +106,8 @@ void WriteGeneral(const ServerContext& ctx, StatsWriter* w) {
   w->Add("touch_misses", t.touch_misses);
   w->Add("store_too_large", t.store_too_large);
   w->Add("store_no_memory", t.store_no_memory);
+  w->Add("auth_cmds", t.auth_cmds);
+  w->Add("auth_errors", t.auth_errors);
   w->Add("bytes_read", t.bytes_read);
   w->Add("bytes_written", t.bytes_written);
   w->Add("limit_maxbytes", st.limit_maxbytes);
@@ -125,6 +133,12 @@ void WriteGeneral(const ServerContext& ctx, StatsWriter* w) {
   }
   const bool maintainer = ctx.options->store.lru_maintainer_thread;
   if (maintainer) w->Add("lru_maintainer_juggles", st.lru_maintainer_juggles);
+  // memcached's place: after malloc_fails, which memcd does not report.
+  w->Add("log_worker_dropped", watch.worker_dropped);
+  w->Add("log_worker_written", watch.worker_written);
+  w->Add("log_watcher_skipped", watch.watcher_skipped);
+  w->Add("log_watcher_sent", watch.watcher_sent);
+  w->Add("log_watchers", watch.watchers);
   w->Add("total_malloced", st.total_malloced);
   w->Add("curr_items", st.curr_items);
   w->Add("total_items", st.total_items);
@@ -232,6 +246,7 @@ void ResetStats(const ServerContext& ctx) {
   ctx.baseline->threads = t;
   ctx.baseline->store = st;
   ctx.baseline->total_conns = ctx.dispatcher->total_conns();
+  if (ctx.watch_log != nullptr) ctx.baseline->watch = ctx.watch_log->GetStats();
   ctx.baseline->rejected_conns = ctx.dispatcher->rejected_conns();
 }
 

@@ -70,7 +70,7 @@ void WriteSettings(const ServerContext& ctx, StatsWriter* w) {
   if (o.protocol == BindingProtocol::kAscii) protocol = "ascii";
   if (o.protocol == BindingProtocol::kBinary) protocol = "binary";
   w->Add("binding_protocol", protocol);
-  w->Add("auth_enabled_sasl", "no");
+  w->Add("auth_enabled_sasl", YesNo(o.sasl));
   // memcached prints the -Y file's path here when there is one.
   w->Add("auth_enabled_ascii", o.auth_file.empty() ? "no" : o.auth_file);
   w->Add("item_size_max", static_cast<uint64_t>(so.item_size_max));

@@ -43,6 +43,11 @@ TextHandler::TextHandler(ServerContext* ctx, ThreadStats* stats)
 
 TextHandler::~TextHandler() = default;
 
+void TextHandler::set_current_fd(int fd) {
+  current_fd_ = fd;
+  meta_->set_current_fd(fd);
+}
+
 TextHandler::Next TextHandler::HandleMeta(std::string_view buf, size_t* consumed,
                                           ResponseBuffer* out, PendingStore* pending) {
   return meta_->Handle(buf, consumed, out, pending);
@@ -159,6 +164,18 @@ TextHandler::Next TextHandler::Handle(const TextRequest& req, ResponseBuffer* ou
       return Next::kCommand;
     }
 
+    case TextCommand::kWatch:
+      // memcached 1.6.18's replies; "OK" comes from the watch log.
+      if (!ctx_->options->watch_enabled || ctx_->watch_log == nullptr) {
+        Reply(req, out, "CLIENT_ERROR watch commands not allowed");
+        return Next::kCommand;
+      }
+      if (!ParseWatchArgs(req.args, &watch_flags_)) {
+        Reply(req, out, "ERROR");
+        return Next::kCommand;
+      }
+      return Next::kWatch;
+
     case TextCommand::kShutdown:
       switch (ParseShutdown(req.args, admin_ != nullptr && admin_->shutdown_enabled)) {
         case ShutdownMode::kDisabled:
@@ -214,6 +231,7 @@ void TextHandler::Get(const TextRequest& req, ResponseBuffer* out) {
   while (keys.Next(&key)) {
     ItemRef item = touch ? store->GetAndTouch(key, exptime) : store->Get(key);
     if (admin_ != nullptr) admin_->prefixes->RecordGet(key, static_cast<bool>(item));
+    WatchFetch(*ctx_, key, item, current_fd_);
     // As memcached: gat/gats count as touches, not as gets.
     (touch ? stats_->touch_cmds : stats_->get_cmds).Add();
     if (!item) {
@@ -291,6 +309,7 @@ void TextHandler::CompleteStore(PendingStore* pending, bool terminated,
   }
   stats_->set_cmds.Add();
   StoreResult r = ctx_->store->StoreItem(item, pending->mode, pending->cas_in);
+  WatchStore(*ctx_, item, pending->mode, r, current_fd_);
   if (pending->mode == StoreMode::kCas) {
     if (r == StoreResult::kStored) stats_->cas_hits.Add();
     if (r == StoreResult::kExists) stats_->cas_badval.Add();

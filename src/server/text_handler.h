@@ -47,6 +47,7 @@ class TextHandler {
     kSwallow,    // discard pending->value_length + 2 bytes
     kClose,      // send what is queued, then close
     kStreamDump, // send *dump's lines, then "END\r\n", before the next reply
+    kWatch,      // hand the connection to the watch log with watch_flags()
   };
 
   // Executes `req` (or, for storage commands, prepares *pending). A metadump
@@ -67,8 +68,11 @@ class TextHandler {
   // The shared admin state (borrowed; null: the admin commands behave as
   // with every option off, and no prefix stats are kept).
   void set_admin(AdminState* admin) { admin_ = admin; }
-  // The socket of the connection whose requests follow ("stats conns").
-  void set_current_fd(int fd) { current_fd_ = fd; }
+  // The socket of the connection whose requests follow ("stats conns",
+  // "watch" lines' cfd).
+  void set_current_fd(int fd);
+  // After Next::kWatch: the event types asked for (stats/watch_log.h).
+  uint32_t watch_flags() const { return watch_flags_; }
 
  private:
   Next StartStore(const TextRequest& req, ResponseBuffer* out, PendingStore* pending);
@@ -82,6 +86,7 @@ class TextHandler {
   std::unique_ptr<MetaHandler> meta_;
   AdminState* admin_ = nullptr;
   int current_fd_ = -1;
+  uint32_t watch_flags_ = 0;
 };
 
 }  // namespace memcd

@@ -163,6 +163,7 @@ void UdpSession::FinishRequest(TextHandler::Next next, std::string_view* in, boo
   switch (next) {
     case TextHandler::Next::kCommand:
     case TextHandler::Next::kStreamDump:
+    case TextHandler::Next::kWatch:  // a datagram socket cannot be handed over
       break;
     case TextHandler::Next::kReadValue: {
       // The whole data block must be here, followed by "\r\n".

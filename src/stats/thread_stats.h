@@ -32,6 +32,8 @@ namespace memcd {
   X(touch_misses, "touch_misses")         \
   X(store_too_large, "store_too_large")   \
   X(store_no_memory, "store_no_memory")   \
+  X(auth_cmds, "auth_cmds")               \
+  X(auth_errors, "auth_errors")           \
   X(bytes_read, "bytes_read")             \
   X(bytes_written, "bytes_written")       \
   X(conn_yields, "conn_yields")

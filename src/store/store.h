@@ -20,6 +20,7 @@
 namespace memcd {
 
 class LruMetadump;  // store/lru_crawler.h
+class WatchLog;     // stats/watch_log.h
 
 struct StoreOptions {
   size_t memory_limit = 64u << 20;   // -m, bytes of item pages
@@ -66,6 +67,8 @@ struct StoreOptions {
   // them); the limit is then fixed, as memcached's.
   bool preallocate = false;
   bool track_sizes = false;  // -o track_sizes: keep a histogram of item sizes
+  // Borrowed, may be null: evictions are logged to it for "watch evictions".
+  WatchLog* watch_log = nullptr;
 };
 
 // The LRU knobs in force ("lru tune|mode|temp_ttl" change them at run time).

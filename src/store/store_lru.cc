@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "base/hash.h"
+#include "stats/watch_log.h"
 #include "store/store_impl.h"
 
 namespace memcd {
@@ -26,6 +27,15 @@ RelTime Age(const Item* tail, RelTime now) {
   if (tail == nullptr) return 0;
   const RelTime t = tail->time.load(std::memory_order_relaxed);
   return t < now ? now - t : 0;
+}
+
+// "watch evictions": one relaxed load while nobody watches.
+void LogEviction(WatchLog* log, const Item* item, RelTime now, bool fetched) {
+  if (log == nullptr || !log->Wants(kWatchEvictions)) return;
+  const RelTime exptime = item->exptime.load(std::memory_order_relaxed);
+  const int64_t ttl = exptime == 0 ? -1 : static_cast<int64_t>(exptime) - now;
+  log->LogEviction(item->key(), fetched, ttl, Age(item, now), item->slab_class,
+                   item->value_length);
 }
 
 }  // namespace
@@ -299,6 +309,7 @@ int Store::Impl::PullSegmentTail(int cls, LruSegment segment,
           }
           if (!fetched) ++counters.evicted_unfetched;
           if (item->has_flag(kItemActive)) ++counters.evicted_active;
+          LogEviction(options_.watch_log, item, now, fetched);
           CHECK(table_.Remove(item, hash)) << "linked item missing from table";
           list.do_Unlink(item);
           do_DropLink(item);
@@ -511,6 +522,7 @@ Item* Store::Impl::PullTailFlat(int cls, size_t held_stripe) {
         ++counters.evicted_nonzero;
       }
       if (!fetched) ++counters.evicted_unfetched;
+      LogEviction(options_.watch_log, item, now, fetched);
     } else {
       item = prev;  // -M: only dead items may be taken
       continue;

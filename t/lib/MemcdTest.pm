@@ -50,8 +50,9 @@ sub _free_port {
   return $port;
 }
 
-# MemcdTest->start(args => '-m 2 -c 10', debug_time => 1)
-# debug_time (default 1) appends --debug_time when the binary is memcd.
+# MemcdTest->start(args => '-m 2 -c 10', debug_time => 1, env => {K => 'v'})
+# debug_time (default 1) appends --debug_time when the binary is memcd; env
+# sets variables in the server's environment.
 sub start {
   my ($class, %opt) = @_;
   my $args = defined $opt{args} ? $opt{args} : '';
@@ -75,6 +76,7 @@ sub start {
       open(STDIN, '<', '/dev/null');
       open(STDOUT, '>>', $log);
       open(STDERR, '>>', $log);
+      $ENV{$_} = $opt{env}{$_} for keys %{ $opt{env} || {} };
       exec(@argv) or POSIX::_exit(127);
     }
     my $self = bless { pid => $pid, port => $port, log => $log,
