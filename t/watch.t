@@ -74,10 +74,32 @@ sub lines_like {
   my $c = $srv->sock;
 
   # Replies to the command itself.
-  for my $bad ('watch foo', 'watch fetchers bogus', 'watch deletions') {
+  for my $bad ('watch foo', 'watch fetchers bogus') {
     my $s = $srv->sock;
     mem_cmd_is($s, "$bad\r\n", "ERROR\r\n", "$bad refused as memcached 1.6.18");
     version_ok($s, 'connection still serves');
+  }
+
+  # deletions (newer memcached's; 1.6.18 refuses the word): delete, md and
+  # binary DELETE, each with the item's class and size; misses, md I (stale)
+  # and md x (emptied) are not deletions.
+  if (is_memcd()) {
+    my $d = $srv->sock;
+    mem_cmd_is($d, "watch deletions\r\n", "OK\r\n", 'watch deletions');
+    my $s = $srv->sock;
+    mem_cmd_is($s, "set d$_ 0 0 $_\r\n" . ('a' x $_) . "\r\n", "STORED\r\n") for 1 .. 4;
+    mem_cmd_is($s, "delete d1\r\n", "DELETED\r\n");
+    mem_cmd_is($s, "delete nope\r\n", "NOT_FOUND\r\n");
+    mem_cmd_is($s, "md d2 q\r\nmn\r\n", "MN\r\n");
+    mem_cmd_is($s, "md d3 I\r\n", "HD\r\n");
+    mem_cmd_is($s, "md d4 x\r\n", "HD\r\n");
+    my $b = $srv->sock;  # a connection speaks one protocol
+    send_cmd($b, pack('CCnCCnNNQ>', 0x80, 0x04, 2, 0, 0, 0, 2, 0, 0) . 'd3');
+    my @del = watch_lines($d, qr/key=d3 /);
+    lines_like(\@del, [qr/type=deleted key=d1 cmd=delete clsid=\d+ size=1/,
+                       qr/type=deleted key=d2 cmd=md clsid=\d+ size=2/,
+                       qr/type=deleted key=d3 cmd=delete clsid=\d+ size=3/],
+               'deletions');
   }
   {
     my $s = $srv->sock;
@@ -104,9 +126,9 @@ sub lines_like {
   send_cmd($n, "set foo 5 100 3\r\nbar\r\nget foo nope\r\nadd foo 0 0 1\r\nx\r\n" .
                "replace zz 0 0 1\r\nx\r\ncas foo 0 0 1 999\r\nx\r\n" .
                "set a%20b 0 0 1\r\nx\r\nmg a%20b v\r\nms kk 2 T50\r\nhi\r\n");
-  is(read_all($n, 0.3),
-     "STORED\r\nVALUE foo 5 3\r\nbar\r\nEND\r\nNOT_STORED\r\nNOT_STORED\r\nEXISTS\r\n" .
-     "STORED\r\nVA 1\r\nx\r\nHD\r\n", 'commands answered');
+  my $answers = "STORED\r\nVALUE foo 5 3\r\nbar\r\nEND\r\nNOT_STORED\r\nNOT_STORED\r\n" .
+                "EXISTS\r\nSTORED\r\nVA 1\r\nx\r\nHD\r\n";
+  is(read_bytes($n, length $answers), $answers, 'commands answered');
   my @got = watch_lines($w, qr/key=kk /);
   lines_like(\@got, [
     qr/type=item_store key=foo status=stored cmd=set ttl=100 clsid=\d+ $cfd size=3/,

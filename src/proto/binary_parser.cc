@@ -156,6 +156,8 @@ std::string_view BinaryStatusText(BinaryStatus status) {
       return "Non-numeric server-side value for incr or decr";
     case BinaryStatus::kUnknownCommand: return "Unknown command";
     case BinaryStatus::kOutOfMemory: return "Out of memory";
+    case BinaryStatus::kAuthError: return "Auth failure.";
+    case BinaryStatus::kAuthContinue: return "";
   }
   return "";
 }

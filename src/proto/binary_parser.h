@@ -47,6 +47,8 @@ enum class BinaryStatus : uint16_t {
   kInvalidArguments = 0x04, // EINVAL
   kNotStored = 0x05,        // NOT_STORED
   kDeltaBadValue = 0x06,    // DELTA_BADVAL
+  kAuthError = 0x20,        // SASL: not authenticated, or a failed exchange
+  kAuthContinue = 0x21,     // SASL: another step is needed
   kUnknownCommand = 0x81,
   kOutOfMemory = 0x82,      // ENOMEM
 };

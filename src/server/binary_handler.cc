@@ -21,9 +21,6 @@ const char kNoMemoryIncr[] = "Out of memory incrementing value";
 const char kNoMemoryNewItem[] = "Out of memory allocating new item";
 
 // SASL's statuses, which proto/binary_parser.h's BinaryStatus leaves out.
-constexpr auto kAuthError = static_cast<BinaryStatus>(0x20);
-constexpr auto kAuthContinue = static_cast<BinaryStatus>(0x21);
-const char kAuthFailure[] = "Auth failure.";
 // memcached's MAX_SASL_MECH_LEN; a longer mechanism name is EINVAL.
 constexpr size_t kMaxMechanism = 32;
 // memcached reads SASL data into one unchunked item: ENOMEM above about
@@ -118,7 +115,7 @@ BinaryHandler::Next BinaryHandler::Handle(std::string_view input,
   if (sasl && !authenticated_ && !IsSasl(req.header.opcode) &&
       req.header.opcode != binop::kVersion) {
     VLOG(1) << "binary: unauthenticated opcode " << int{req.header.opcode};
-    Error(req.header, kAuthError, out, kAuthFailure);
+    Error(req.header, BinaryStatus::kAuthError, out);
     return Next::kClose;
   }
   switch (r.status) {
@@ -310,10 +307,12 @@ void BinaryHandler::CompleteStore(PendingStore* pending, ResponseBuffer* out) {
 
 void BinaryHandler::Delete(const BinaryRequest& req, ResponseBuffer* out) {
   if (ctx_->prefixes != nullptr) ctx_->prefixes->RecordDelete(req.key);
+  const WatchDelete watch(*ctx_, req.key);
   switch (ctx_->store->MetaDelete(req.key, req.header.cas != 0,
                                   req.header.cas, /*invalidate=*/false,
                                   /*set_exptime=*/false, 0)) {
     case MetaDeleteResult::kDeleted:
+      watch.Deleted(WatchDeleteCmd::kDelete);
       stats_->delete_hits.Add();
       Success(req, 0, {}, out);
       return;
@@ -396,7 +395,7 @@ BinaryHandler::Next BinaryHandler::Sasl(const BinaryHeader& header,
   std::string reply;
   if (header.opcode == binop::kSaslListMechs) {
     if (!sasl_->ListMechanisms(&reply)) {
-      Error(header, kAuthError, out, kAuthFailure);
+      Error(header, BinaryStatus::kAuthError, out);
     } else {
       Reply(header, BinaryStatus::kSuccess, 0, {}, {}, reply, 0, out);
     }
@@ -415,13 +414,13 @@ BinaryHandler::Next BinaryHandler::Sasl(const BinaryHeader& header,
       Reply(header, BinaryStatus::kSuccess, 0, {}, {}, "Authenticated", 0, out);
       break;
     case SaslSession::Result::kContinue:
-      Reply(header, kAuthContinue, 0, {}, {}, reply, 0, out);
+      Reply(header, BinaryStatus::kAuthContinue, 0, {}, {}, reply, 0, out);
       break;
     case SaslSession::Result::kFailed:
       VLOG(1) << "binary: SASL " << mechanism << " failed";
       stats_->auth_cmds.Add();
       stats_->auth_errors.Add();
-      Error(header, kAuthError, out, kAuthFailure);
+      Error(header, BinaryStatus::kAuthError, out);
       break;
   }
   return Next::kCommand;

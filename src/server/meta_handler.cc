@@ -296,10 +296,13 @@ void MetaHandler::Delete(const MetaRequest& req, ResponseBuffer* out) {
   options.client_flags = req.client_flags;
   if (req.has('E')) options.new_cas = req.new_cas;
   if (ctx_->prefixes != nullptr) ctx_->prefixes->RecordDelete(req.key());
+  const WatchDelete watch(*ctx_, req.key());
   const MetaDeleteResult r = ctx_->store->MetaDelete(req.key(), options);
   std::string line;
   switch (r) {
     case MetaDeleteResult::kDeleted:
+      // Marking stale (I) or emptying (x) keeps the item: not a deletion.
+      if (!options.invalidate && !options.remove_value) watch.Deleted(WatchDeleteCmd::kMetaDelete);
       // An invalidation is not counted as a delete, as in memcached.
       if (!req.has('I')) stats_->delete_hits.Add();
       if (req.has('q')) return;

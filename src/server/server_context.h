@@ -79,6 +79,37 @@ inline void WatchStore(const ServerContext& ctx, const ItemRef& item, StoreMode 
                           static_cast<int64_t>(item.value_length()));
 }
 
+// "watch deletions": Peek() before a delete notes the item's class and size
+// (one extra lookup, only while someone watches deletions); Deleted() after
+// it succeeded logs the line.
+class WatchDelete {
+ public:
+  WatchDelete(const ServerContext& ctx, std::string_view key)
+      : log_(ctx.watch_log != nullptr && ctx.watch_log->Wants(kWatchDeletions) ? ctx.watch_log
+                                                                                : nullptr),
+        key_(key) {
+    if (log_ == nullptr) return;
+    MetaGetOptions peek;
+    peek.peek = true;
+    peek.no_bump = true;
+    MetaGetResult found;
+    ctx.store->MetaGet(key, peek, &found);
+    if (found.item) {
+      clsid_ = found.item.get()->slab_class;
+      size_ = static_cast<int64_t>(found.item.value_length());
+    }
+  }
+  void Deleted(WatchDeleteCmd cmd) const {
+    if (log_ != nullptr) log_->LogDelete(key_, cmd, clsid_, size_);
+  }
+
+ private:
+  WatchLog* const log_;
+  const std::string_view key_;
+  uint32_t clsid_ = 0;
+  int64_t size_ = 0;
+};
+
 // The version string clients see ("VERSION ..."): the memcached protocol
 // level memcd implements, then memcd's own version.
 const char* ServerVersion();

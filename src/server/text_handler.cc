@@ -79,8 +79,11 @@ TextHandler::Next TextHandler::Handle(const TextRequest& req, ResponseBuffer* ou
       return StartStore(req, out, pending);
 
     case TextCommand::kDelete:
+    {
       if (admin_ != nullptr) admin_->prefixes->RecordDelete(req.key);
+      const WatchDelete watch(*ctx_, req.key);
       if (store->Delete(req.key)) {
+        watch.Deleted(WatchDeleteCmd::kDelete);
         stats_->delete_hits.Add();
         Reply(req, out, "DELETED");
       } else {
@@ -88,6 +91,7 @@ TextHandler::Next TextHandler::Handle(const TextRequest& req, ResponseBuffer* ou
         Reply(req, out, "NOT_FOUND");
       }
       return Next::kCommand;
+    }
 
     case TextCommand::kIncr:
     case TextCommand::kDecr:

@@ -47,6 +47,8 @@ uint32_t FlagOf(WatchRecord::Type type) {
     case WatchRecord::Type::kConnNew:
     case WatchRecord::Type::kConnClose:
       return kWatchConnEvents;
+    case WatchRecord::Type::kDelete:
+      return kWatchDeletions;
   }
   return 0;
 }
@@ -74,7 +76,7 @@ bool ParseWatchArgs(std::string_view args, uint32_t* mask) {
       {"fetchers", kWatchFetchers},       {"mutations", kWatchMutations},
       {"sysevents", kWatchSysEvents},     {"connevents", kWatchConnEvents},
       {"proxyreqs", kWatchProxyReqs},     {"proxyevents", kWatchProxyEvents},
-      {"proxyuser", kWatchProxyUser},
+      {"proxyuser", kWatchProxyUser},     {"deletions", kWatchDeletions},
   };
   uint32_t m = 0;
   bool any = false;
@@ -124,6 +126,7 @@ std::string FormatWatchRecord(const WatchRecord& r) {
                                      "append", "prepend", "cas"};
   static const char* const kTransport[] = {"local", "tcp", "udp"};
   static const char* const kReason[] = {"error", "normal", "idle_timeout", "shutdown"};
+  static const char* const kDeleteCmd[] = {"null", "delete", "md"};
   // memcached prints the microseconds with %d: not zero padded.
   char head[96];
   std::snprintf(head, sizeof(head), "ts=%lld.%d gid=%llu ", static_cast<long long>(r.sec),
@@ -161,6 +164,11 @@ std::string FormatWatchRecord(const WatchRecord& r) {
                     static_cast<int>(r.text_length), r.text,
                     static_cast<unsigned>(static_cast<uint16_t>(r.aux)),
                     NameOf(kTransport, r.cmd), NameOf(kReason, r.status), r.fd);
+      break;
+    case WatchRecord::Type::kDelete:
+      std::snprintf(body, sizeof(body), "type=deleted key=%s cmd=%s clsid=%u size=%lld\n",
+                    UriEncode(r.key()).c_str(), NameOf(kDeleteCmd, r.cmd), r.clsid,
+                    static_cast<long long>(r.size));
       break;
   }
   return std::string(head) + body;
@@ -325,6 +333,17 @@ void WatchLog::LogStore(std::string_view key, WatchStoreStatus status, WatchStor
   r.ttl = ttl;
   r.clsid = clsid;
   r.fd = fd;
+  r.size = size;
+  SetText(&r, key);
+  Append(&r);
+}
+
+void WatchLog::LogDelete(std::string_view key, WatchDeleteCmd cmd, uint32_t clsid,
+                         int64_t size) {
+  WatchRecord r;
+  r.type = WatchRecord::Type::kDelete;
+  r.cmd = static_cast<uint8_t>(cmd);
+  r.clsid = clsid;
   r.size = size;
   SetText(&r, key);
   Append(&r);

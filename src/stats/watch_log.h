@@ -38,6 +38,7 @@ enum WatchFlag : uint32_t {
   kWatchProxyReqs = 1u << 6,    // accepted; no proxy in memcd
   kWatchProxyEvents = 1u << 7,
   kWatchProxyUser = 1u << 8,
+  kWatchDeletions = 1u << 9,    // newer memcached's; 1.6.18 refuses the word
 };
 
 // The arguments of "watch" (space separated; empty: fetchers). False on a
@@ -54,12 +55,13 @@ enum class WatchStoreStatus : uint8_t {
   kNotStored, kStored, kExists, kNotFound, kTooLarge, kNoMemory
 };
 enum class WatchStoreCmd : uint8_t { kNull, kAdd, kSet, kReplace, kAppend, kPrepend, kCas };
+enum class WatchDeleteCmd : uint8_t { kNull, kDelete, kMetaDelete };
 enum class WatchTransport : uint8_t { kLocal, kTcp, kUdp };
 enum class WatchCloseReason : uint8_t { kError, kNormal, kIdleTimeout, kShutdown };
 
 // One logged event, fixed size so a thread's buffer is a plain array.
 struct WatchRecord {
-  enum class Type : uint8_t { kGet, kStore, kEviction, kConnNew, kConnClose };
+  enum class Type : uint8_t { kGet, kStore, kEviction, kConnNew, kConnClose, kDelete };
   static constexpr size_t kMaxText = 250;  // a key, or a peer address
 
   uint64_t gid = 0;    // global order of logging
@@ -67,7 +69,7 @@ struct WatchRecord {
   int32_t usec = 0;
   Type type = Type::kGet;
   uint8_t status = 0;  // WatchGetStatus / WatchStoreStatus / WatchCloseReason; eviction: fetched
-  uint8_t cmd = 0;     // WatchStoreCmd; conn events: WatchTransport
+  uint8_t cmd = 0;     // WatchStoreCmd / WatchDeleteCmd; conn events: WatchTransport
   uint8_t text_length = 0;
   uint32_t clsid = 0;
   int32_t fd = 0;      // the client's socket (cfd)
@@ -121,6 +123,8 @@ class WatchLog {
               int fd, int64_t size);
   void LogStore(std::string_view key, WatchStoreStatus status, WatchStoreCmd cmd,
                 int64_t ttl, uint32_t clsid, int fd, int64_t size);
+  // A key a client deleted (delete, md, binary DELETE).
+  void LogDelete(std::string_view key, WatchDeleteCmd cmd, uint32_t clsid, int64_t size);
   // `ttl` is -1 for an item that never expires.
   void LogEviction(std::string_view key, bool fetched, int64_t ttl,
                    int64_t last_access, uint32_t clsid, int64_t size);

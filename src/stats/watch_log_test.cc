@@ -27,7 +27,7 @@ TEST(ParseWatchArgsTest, Table) {
       {"connevents  fetchers", true, kWatchConnEvents | kWatchFetchers},
       {"rawcmds sysevents proxyreqs proxyevents proxyuser", true,
        kWatchRawCmds | kWatchSysEvents | kWatchProxyReqs | kWatchProxyEvents | kWatchProxyUser},
-      {"deletions", false, 0},  // not in memcached 1.6.18
+      {"deletions mutations", true, kWatchDeletions | kWatchMutations},  // newer memcached
       {"fetchers foo", false, 0},
       {"noreply", false, 0},
       {"Fetchers", false, 0},
@@ -114,6 +114,14 @@ TEST(FormatWatchRecordTest, EveryType) {
   EXPECT_EQ(FormatWatchRecord(cc),
             "ts=1700000000.4321 gid=7 type=conn_close rip=unix rport=0 transport=local "
             "reason=error cfd=30\n");
+
+  WatchRecord del = Base(WatchRecord::Type::kDelete);
+  SetKey(&del, "gone key");
+  del.cmd = static_cast<uint8_t>(WatchDeleteCmd::kMetaDelete);
+  del.clsid = 3;
+  del.size = 12;
+  EXPECT_EQ(FormatWatchRecord(del),
+            "ts=1700000000.4321 gid=7 type=deleted key=gone%20key cmd=md clsid=3 size=12\n");
 }
 
 // A watcher on one end of a socket pair; the test reads the other end.
