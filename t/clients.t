@@ -161,7 +161,7 @@ out("decr_miss", c.decr("py_nothing", 1))
 out("delete_many", c.delete_many(["py_g1", "py_nothing"], noreply=False))
 out("get_deleted_many", c.get_many(["py_g1", "py_g2"]))
 out("touch_miss", c.touch("py_nothing", 10, noreply=False))
-c.set("py_keep", b"kept", expire=1, noreply=False)
+c.set("py_keep", b"kept", expire=3, noreply=False)  # outlives a clock tick
 out("touch_longer", c.touch("py_keep", 1000, noreply=False))
 out("touch_shorter", c.touch("py_g2", 1, noreply=False))
 PY

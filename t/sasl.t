@@ -196,6 +196,18 @@ for my $case (['-B ascii', qr/You cannot allow the ASCII protocol while using SA
   like($err, $why, 'with memcached\'s reason');
 }
 
+# No SASL configuration anywhere: memcached refuses to start, status 1.
+SKIP: {
+  my @confs = grep { -e } map { "$_/memcached.conf" } '/etc/sasl', '/etc/sasl2';
+  skip "this machine has @confs, so SASL has a configuration", 2 if @confs;
+  local $ENV{SASL_CONF_PATH};
+  delete $ENV{SASL_CONF_PATH};
+  my ($status, $out, $err) = run_bin(10, memcd_bin(), '-p', '0', '-S',
+                                     ($> == 0 ? ('-u', 'root') : ()));
+  is($status, 1, '-S without a SASL configuration: exit status 1');
+  like($err, qr/Error initializing sasl/, 'with the reason');
+}
+
 # -Y (ASCII authentication) counts in auth_cmds and auth_errors too.
 {
   write_file("$dir/authfile", "alice:secret\n");

@@ -51,9 +51,10 @@ constexpr OptionSpec kOptions[] = {
     {'l', "listen", ArgKind::kRequired, "<addr>", "listen",
      "address to listen on; repeat, or separate with , or ; (default: all)",
      true},
-    {'d', "daemon", ArgKind::kNone, "", nullptr, "daemonize", false},
-    {'r', "enable-coredumps", ArgKind::kNone, "", nullptr,
-     "maximize core dumps", false},
+    {'d', "daemon", ArgKind::kNone, "", "daemonize",
+     "run as a daemon; the parent exits once the server is listening", true},
+    {'r', "enable-coredumps", ArgKind::kNone, "", "enable_coredumps",
+     "maximize the core file size limit", true},
     {'u', "user", ArgKind::kRequired, "<name>", "user",
      "user to switch to when started as root", true},
     {'m', "memory-limit", ArgKind::kRequired, "<MB>", "memory_limit",
@@ -62,7 +63,8 @@ constexpr OptionSpec kOptions[] = {
      "refuse to store when memory is full instead of evicting", true},
     {'c', "conn-limit", ArgKind::kRequired, "<num>", "conn_limit",
      "most simultaneous connections (default: 1024)", true},
-    {'k', "lock-memory", ArgKind::kNone, "", nullptr, "lock memory", false},
+    {'k', "lock-memory", ArgKind::kNone, "", "lock_memory",
+     "lock down all paged memory (mlockall)", true},
     {'v', "verbose", ArgKind::kOptional, "<n>", "verbose",
      "log errors; -vv also commands, -vvv also internal state", true},
     {'h', "help", ArgKind::kNone, "", nullptr, "print this help and exit",
@@ -70,8 +72,8 @@ constexpr OptionSpec kOptions[] = {
     {'i', "license", ArgKind::kNone, "", nullptr, "print the license", false},
     {'V', "version", ArgKind::kNone, "", nullptr, "print the version and exit",
      true},
-    {'P', "pidfile", ArgKind::kRequired, "<file>", nullptr, "write a pid file",
-     false},
+    {'P', "pidfile", ArgKind::kRequired, "<file>", "pidfile",
+     "save the process id in <file>, removed at a clean exit", true},
     {'f', "slab-growth-factor", ArgKind::kRequired, "<num>",
      "slab_growth_factor",
      "chunk size growth between slab classes, above 1 (default: 1.25)", true},
@@ -160,13 +162,20 @@ void PrintUsage(FILE* out) {
     if (spec.flag != nullptr) right += std::string(" [--") + spec.flag + "]";
     std::fprintf(out, "%-34s %s\n", left.c_str(), right.c_str());
     if (spec.short_name == 'o') {
-      std::fprintf(out, "  %-32s %s\n  %-32s %s\n  %-32s %s\n",
+      std::fprintf(out, "  %-32s %s\n  %-32s %s\n  %-32s %s\n  %-32s %s\n",
                    "hashpower=<num>",
                    "initial hash table size as a power of 2, 12..32 "
                    "(default: 16) [--hashpower]",
                    "no_hashexpand",
                    "never grow the hash table [--no_hashexpand]",
-                   "(memcached's others)", "accepted with a warning, ignored");
+                   "idle_timeout=<secs>",
+                   "close TCP clients idle this long, 0 = never "
+                   "(default: 0) [--idle_timeout]",
+                   "maxconns_fast, no_maxconns_fast",
+                   "over -c: reject at once, or wait for a free slot "
+                   "(default: fast) [--maxconns_fast]");
+      std::fprintf(out, "  %-32s %s\n", "(memcached's others)",
+                   "accepted with a warning, ignored");
     }
   }
   std::fprintf(out, "%-34s %s\n", "--debug_time",
@@ -619,6 +628,15 @@ bool BuildOptions(ServerOptions* options, std::string* error) {
   }
   out.user = FLAGS_user;
   out.verbose = FLAGS_verbose;
+  out.daemonize = FLAGS_daemonize;
+  out.pid_file = FLAGS_pidfile;
+  out.enable_coredumps = FLAGS_enable_coredumps;
+  out.lock_memory = FLAGS_lock_memory;
+  if (FLAGS_idle_timeout < 0) {
+    return Refuse("idle_timeout must not be negative", error);
+  }
+  out.idle_timeout = FLAGS_idle_timeout;
+  out.maxconns_fast = FLAGS_maxconns_fast;
   out.debug_time = FLAGS_debug_time;
   out.dump_enabled = !FLAGS_disable_dumping;
   out.watch_enabled = !FLAGS_disable_watch;
@@ -700,12 +718,6 @@ CommandLineResult ParseCommandLine(int argc, char** argv,
   if (result != CommandLineResult::kRun) return result;
   std::string error;
   if (!BuildOptions(options, &error)) {
-    std::fprintf(stderr, "memcd: %s\n", error.c_str());
-    return CommandLineResult::kExitUsage;
-  }
-  // As memcached at start-up: a SASL library that cannot start (no
-  // configuration found, say) is fatal.
-  if (options->sasl && !InitSasl(options->verbose, &error)) {
     std::fprintf(stderr, "memcd: %s\n", error.c_str());
     return CommandLineResult::kExitUsage;
   }

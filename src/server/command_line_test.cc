@@ -5,8 +5,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <cstdio>
-#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -226,8 +224,8 @@ TEST(CommandLineTest, WarningsStillRun) {
   } kCases[] = {
       {{"-o", "hashpower=20,modern"},
        "memcd: -o modern is not supported yet; ignored\n"},
-      {{"-o", "lru_crawler,idle_timeout=5", "-o", "hashpower=18"},
-       "memcd: -o idle_timeout is not supported yet; ignored\n"},
+      {{"-o", "lru_crawler,tail_repair_time=5", "-o", "hashpower=18"},
+       "memcd: -o tail_repair_time is not supported yet; ignored\n"},
       {{"-o", "modern,"}, "memcd: -o modern is not supported yet; ignored\n"},
       // memcached warns about many threads but starts.
       {{"-t", "65"},
@@ -244,6 +242,46 @@ TEST(CommandLineTest, WarningsStillRun) {
   gflags::FlagSaver saver;
   Outcome o = ParseArgs({"-o", "hashpower=20,modern"});
   EXPECT_EQ(20, o.options.store.hashpower);
+}
+
+// -d -P -r -k, -o idle_timeout and maxconns_fast (server/daemon.h).
+TEST(CommandLineTest, ServiceOptions) {
+  struct Case {
+    std::vector<std::string> args;
+    bool daemonize;
+    std::string pid_file;
+    bool coredumps;
+    bool lock;
+    int idle_timeout;
+    bool maxconns_fast;
+  } kCases[] = {
+      {{}, false, "", false, false, 0, true},
+      {{"-d", "-P", "/run/m.pid"}, true, "/run/m.pid", false, false, 0, true},
+      {{"-drk"}, true, "", true, true, 0, true},
+      {{"--daemon", "--pidfile=/p", "--enable-coredumps", "--lock-memory"},
+       true, "/p", true, true, 0, true},
+      {{"-P/p"}, false, "/p", false, false, 0, true},
+      {{"--daemonize", "--pidfile=/q"}, true, "/q", false, false, 0, true},
+      {{"-o", "idle_timeout=30"}, false, "", false, false, 30, true},
+      {{"-o", "idle_timeout=0"}, false, "", false, false, 0, true},
+      {{"-o", "no_maxconns_fast"}, false, "", false, false, 0, false},
+      {{"-o", "no_maxconns_fast,maxconns_fast"}, false, "", false, false, 0, true},
+      {{"-o", "maxconns_fast=0"}, false, "", false, false, 0, true},  // value ignored
+      {{"--idle_timeout=7", "--nomaxconns_fast"}, false, "", false, false, 7, false},
+  };
+  for (const Case& c : kCases) {
+    SCOPED_TRACE(Join(c.args));
+    gflags::FlagSaver saver;
+    Outcome o = ParseArgs(c.args);
+    ASSERT_EQ(CommandLineResult::kRun, o.result) << o.err;
+    EXPECT_EQ("", o.err);
+    EXPECT_EQ(c.daemonize, o.options.daemonize);
+    EXPECT_EQ(c.pid_file, o.options.pid_file);
+    EXPECT_EQ(c.coredumps, o.options.enable_coredumps);
+    EXPECT_EQ(c.lock, o.options.lock_memory);
+    EXPECT_EQ(c.idle_timeout, o.options.idle_timeout);
+    EXPECT_EQ(c.maxconns_fast, o.options.maxconns_fast);
+  }
 }
 
 TEST(CommandLineTest, GlogFlagsAreGflags) {
@@ -362,10 +400,14 @@ TEST(CommandLineTest, RefusedCommandLines) {
       {{"--hashpower=5"},
        "memcd: Initial hashtable multiplier of 5 is too low\n"},
       // Not implemented yet.
-      {{"-d"}, "memcd: option -d (daemonize) is not supported yet\n"},
-      {{"--daemon"},
-       "memcd: option --daemon (daemonize) is not supported yet\n"},
-      {{"-vd"}, "memcd: option -d (daemonize) is not supported yet\n"},
+      {{"-Z"}, "memcd: option -Z (TLS) is not supported yet\n"},
+      {{"-vZ"}, "memcd: option -Z (TLS) is not supported yet\n"},
+      {{"-o", "idle_timeout"},
+       "memcd: Missing numeric argument for idle_timeout\n"},
+      {{"-o", "idle_timeout=x"},
+       "memcd: invalid value \"x\" for -o idle_timeout\n"},
+      {{"-o", "idle_timeout=-1"}, "memcd: idle_timeout must not be negative\n"},
+      {{"-P"}, "memcd: option requires an argument -- 'P'\n"},
       // Unknown and malformed options.
       {{"-Q"}, "memcd: invalid option -- 'Q'\n"},
       {{"-vx"}, "memcd: invalid option -- 'x'\n"},
@@ -401,16 +443,8 @@ TEST(CommandLineTest, RefusedCommandLines) {
 
 TEST(CommandLineTest, EveryNotYetOptionIsRefusedInBothForms) {
   const std::vector<std::vector<std::string>> kCases = {
-      {"-d"},
-      {"--daemon"},
-      {"-r"},
-      {"--enable-coredumps"},
-      {"-k"},
-      {"--lock-memory"},
       {"-i"},
       {"--license"},
-      {"-P", "/p"},
-      {"--pidfile=/p"},
       {"-e", "/m"},
       {"--memory-file=/m"},
       {"-Z"},
@@ -473,18 +507,18 @@ TEST(CommandLineTest, HelpListsOptionsInMemcachedsOrder) {
                 {"-a, --unix-mask=<mask>", "unix_mask"},
                 {"-A, --enable-shutdown", "enable_shutdown"},
                 {"-l, --listen=<addr>", "listen"},
-                {"-d, --daemon", nullptr},
-                {"-r, --enable-coredumps", nullptr},
+                {"-d, --daemon", "daemonize"},
+                {"-r, --enable-coredumps", "enable_coredumps"},
                 {"-u, --user=<name>", "user"},
                 {"-m, --memory-limit=<MB>", "memory_limit"},
                 {"-M, --disable-evictions", "disable_evictions"},
                 {"-c, --conn-limit=<num>", "conn_limit"},
-                {"-k, --lock-memory", nullptr},
+                {"-k, --lock-memory", "lock_memory"},
                 {"-v, --verbose[=<n>]", "verbose"},
                 {"-h, --help", nullptr},
                 {"-i, --license", nullptr},
                 {"-V, --version", nullptr},
-                {"-P, --pidfile=<file>", nullptr},
+                {"-P, --pidfile=<file>", "pidfile"},
                 {"-f, --slab-growth-factor=<num>", "slab_growth_factor"},
                 {"-n, --slab-min-size=<bytes>", "slab_min_size"},
                 {"-L, --enable-largepages", "enable_largepages"},
@@ -505,6 +539,8 @@ TEST(CommandLineTest, HelpListsOptionsInMemcachedsOrder) {
                 {"-o, --extended=<list>", nullptr},
                 {"  hashpower=<num>", "hashpower"},
                 {"  no_hashexpand", "no_hashexpand"},
+                {"  idle_timeout=<secs>", "idle_timeout"},
+                {"  maxconns_fast, no_maxconns_fast", "maxconns_fast"},
                 {"-N, --napi-ids=<num>", nullptr},
                 {"--debug_time", nullptr}};
   size_t last = 0;
@@ -522,10 +558,9 @@ TEST(CommandLineTest, HelpListsOptionsInMemcachedsOrder) {
       EXPECT_EQ(std::string::npos, text.find("[--"));
     }
   }
-  size_t daemon = o.out.find("\n-d, --daemon ");
-  ASSERT_NE(std::string::npos, daemon);
-  EXPECT_EQ(daemon + 1 + 35,
-            o.out.find("daemonize (not supported yet)\n", daemon));
+  size_t tls = o.out.find("\n-Z, --enable-ssl ");
+  ASSERT_NE(std::string::npos, tls);
+  EXPECT_EQ(tls + 1 + 35, o.out.find("TLS (not supported yet)\n", tls));
 }
 
 // -A, -F, -D and -Y: the admin options (server/admin_commands.h).
@@ -649,13 +684,6 @@ TEST(CommandLineTest, SaslRefusesAsciiAndUdp) {
 
 TEST(CommandLineTest, SaslImpliesBinary) {
   if (!SaslCompiledIn()) GTEST_SKIP() << "built with --disable-sasl";
-  // -S also starts the SASL library, which needs a configuration.
-  const std::string dir = testing::TempDir();
-  FILE* conf = std::fopen((dir + "/memcached.conf").c_str(), "w");
-  ASSERT_NE(conf, nullptr);
-  std::fputs("mech_list: plain\n", conf);
-  std::fclose(conf);
-  setenv("SASL_CONF_PATH", dir.c_str(), 1);
   for (const std::vector<std::string>& args :
        {std::vector<std::string>{"-S"}, {"-B", "binary", "-S"}}) {
     SCOPED_TRACE(Join(args));

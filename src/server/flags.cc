@@ -87,5 +87,18 @@ DEFINE_bool(enable_largepages, false,
 DEFINE_bool(track_sizes, false,
             "keep a histogram of item sizes for stats sizes "
             "(-o track_sizes)");
+DEFINE_bool(daemonize, false,
+            "run in the background; the parent exits once serving (-d)");
+DEFINE_string(pidfile, "", "file to write the process id to (-P)");
+DEFINE_bool(enable_coredumps, false,
+            "raise the core file size limit to its maximum (-r)");
+DEFINE_bool(lock_memory, false, "lock all paged memory with mlockall (-k)");
+DEFINE_int32(idle_timeout, 0,
+             "close TCP connections idle longer than this many seconds; "
+             "0 = never (-o idle_timeout)");
+DEFINE_bool(maxconns_fast, true,
+            "over -c, answer an error and close at once; false: stop "
+            "accepting until a connection closes (-o maxconns_fast / "
+            "no_maxconns_fast)");
 DEFINE_bool(debug_time, false,
             "enable the debugtime command that moves the clock (tests only)");

@@ -53,6 +53,12 @@ DECLARE_int32(lru_crawler_sleep);    // -o lru_crawler_sleep=N
 DECLARE_int32(lru_crawler_tocrawl);  // -o lru_crawler_tocrawl=N
 DECLARE_bool(enable_largepages);     // -L
 DECLARE_bool(track_sizes);           // -o track_sizes
+DECLARE_bool(daemonize);             // -d
+DECLARE_string(pidfile);             // -P
+DECLARE_bool(enable_coredumps);      // -r
+DECLARE_bool(lock_memory);           // -k
+DECLARE_int32(idle_timeout);         // -o idle_timeout=N
+DECLARE_bool(maxconns_fast);         // -o maxconns_fast, no_maxconns_fast
 DECLARE_bool(debug_time);            // memcd only
 
 #endif  // MEMCD_SERVER_FLAGS_H_

@@ -38,6 +38,12 @@ struct ServerOptions {
   char prefix_delimiter = ':';   // -D: key prefix end for "stats detail"
   std::string auth_file;         // -Y: ASCII authentication; empty = off
   bool sasl = false;             // -S: binary SASL authentication
+  bool daemonize = false;        // -d
+  std::string pid_file;          // -P; empty = none
+  bool enable_coredumps = false; // -r
+  bool lock_memory = false;      // -k
+  int idle_timeout = 0;          // -o idle_timeout, seconds; 0 = off
+  bool maxconns_fast = true;     // false: over -c, stop accepting instead
   StoreOptions store;            // -m -I -n -f -C -M -o hashpower
 };
 

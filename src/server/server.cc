@@ -6,7 +6,11 @@
 #include <sys/socket.h>
 #include <sys/resource.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <atomic>
+#include <climits>
 #include <csignal>
 
 #include "server/privileges.h"
@@ -25,6 +29,7 @@ Server::~Server() {
   Shutdown();
   for (event* e : signal_events_) event_free(e);
   if (clock_timer_ != nullptr) event_free(clock_timer_);
+  if (held_timer_ != nullptr) event_free(held_timer_);
   if (base_ != nullptr) event_base_free(base_);
 }
 
@@ -49,11 +54,15 @@ bool Server::Start(std::string* error) {
   event* graceful = evsignal_new(base_, SIGUSR1, &Server::OnGracefulSignal, this);
   event_add(graceful, nullptr);
   signal_events_.push_back(graceful);
+  event* reload = evsignal_new(base_, SIGHUP, &Server::OnReloadSignal, this);
+  event_add(reload, nullptr);
+  signal_events_.push_back(reload);
   signal(SIGPIPE, SIG_IGN);
   ctx_.options = &options_;
   ctx_.clock = &clock_;
   ctx_.baseline = &baseline_;
   if (!options_.auth_file.empty() && !auth_.Load(options_.auth_file, error)) return false;
+  live_auth_ = std::make_shared<const AuthFile>(auth_);
   conns_ = std::make_unique<ConnRegistry>(&clock_);
   prefixes_ = std::make_unique<PrefixStats>(options_.prefix_delimiter);
   admin_.conns = conns_.get();
@@ -74,18 +83,24 @@ bool Server::Start(std::string* error) {
     if (!worker->Init(error)) return false;
     sessions_.push_back(std::make_unique<WorkerSessions>(&ctx_, worker.get()));
     sessions_.back()->set_admin(&admin_);
+    sessions_.back()->set_auth_source(&live_auth_);
+    if (options_.idle_timeout > 0 && !sessions_.back()->StartIdleTimer(options_.idle_timeout)) {
+      *error = "cannot start the idle timeout timer";
+      return false;
+    }
     ctx_.thread_stats.push_back(sessions_.back()->stats());
     raw_workers.push_back(worker.get());
     workers_.push_back(std::move(worker));
   }
-  dispatcher_ = std::make_unique<Dispatcher>(raw_workers, options_.max_conns,
-                                             "ERROR Too many open connections\r\n");
+  // no_maxconns_fast: OnAccepted() enforces -c by holding, never rejecting.
+  dispatcher_ = std::make_unique<Dispatcher>(
+      raw_workers, options_.maxconns_fast ? options_.max_conns : INT_MAX,
+      "ERROR Too many open connections\r\n");
   ctx_.dispatcher = dispatcher_.get();
 
   std::vector<ListenAddress> tcp_addresses, udp_addresses;
   if (!ListenAddresses(&tcp_addresses, &udp_addresses, error)) return false;
-  Dispatcher* dispatcher = dispatcher_.get();
-  listener_ = std::make_unique<Listener>(base_, [dispatcher](int fd) { dispatcher->Dispatch(fd); });
+  listener_ = std::make_unique<Listener>(base_, [this](int fd) { OnAccepted(fd); });
   if (!listener_->Open(tcp_addresses, options_.backlog, error)) return false;
   if (!udp_sockets_.Open(udp_addresses, error)) return false;
 
@@ -161,6 +176,8 @@ bool Server::ListenAddresses(std::vector<ListenAddress>* tcp,
 
 void Server::Shutdown() {
   if (listener_ != nullptr) listener_->Close();
+  for (int fd : held_) close(fd);
+  held_.clear();
   for (auto& w : workers_) w->Stop();
   // Workers are gone: their sessions can be torn down from this thread.
   udp_sessions_.clear();
@@ -181,12 +198,70 @@ void Server::RegisterListeningSockets() {
 }
 
 void Server::OnClockTick(int /*fd*/, short /*what*/, void* arg) {
-  static_cast<Server*>(arg)->clock_.Tick();
+  auto* self = static_cast<Server*>(arg);
+  self->clock_.Tick();
+  // A line a day keeps the current glog file fresh, so that expiring old
+  // log files by age (contrib/logrotate.d/memcd) never takes it.
+  constexpr uint32_t kDay = 24 * 60 * 60;
+  if (++self->ticks_ % kDay == 0) {
+    LOG(INFO) << "memcd up " << self->ticks_ / kDay << " days, "
+              << self->dispatcher_->curr_conns() << " connections";
+  }
 }
 
 void Server::OnStopSignal(int signal, short /*what*/, void* arg) {
   LOG(INFO) << "caught signal " << signal << ", shutting down";
   event_base_loopexit(static_cast<Server*>(arg)->base_, nullptr);
+}
+
+void Server::OnReloadSignal(int /*signal*/, short /*what*/, void* arg) {
+  static_cast<Server*>(arg)->Reload();
+}
+
+void Server::Reload() {
+  LOG(INFO) << "caught SIGHUP, reloading";
+  if (!options_.auth_file.empty()) {
+    auto fresh = std::make_shared<AuthFile>();
+    std::string error;
+    if (fresh->Load(options_.auth_file, &error)) {
+      std::atomic_store(&live_auth_, std::shared_ptr<const AuthFile>(std::move(fresh)));
+      LOG(INFO) << "reloaded " << options_.auth_file;
+    } else {
+      LOG(ERROR) << "keeping the old authentication entries: " << error;
+    }
+  }
+  // TLS (-Z) will reload its certificates and keys here.
+}
+
+void Server::OnAccepted(int fd) {
+  const uint64_t limit = static_cast<uint64_t>(options_.max_conns);
+  if (options_.maxconns_fast || (held_.empty() && dispatcher_->curr_conns() < limit)) {
+    dispatcher_->Dispatch(fd);
+    return;
+  }
+  // memcached's backlog holds at most -b waiting clients; so do we.
+  if (held_.size() >= static_cast<size_t>(std::max(options_.backlog, 1))) {
+    close(fd);
+    return;
+  }
+  if (held_.empty()) {
+    VLOG(1) << "connection limit of " << limit << " reached: new connections wait";
+    if (held_timer_ == nullptr) held_timer_ = evtimer_new(base_, &Server::OnHeldTimer, this);
+  }
+  held_.push_back(fd);
+  const timeval retry{0, 10 * 1000};  // memcached's maxconns_handler period
+  if (!evtimer_pending(held_timer_, nullptr)) evtimer_add(held_timer_, &retry);
+}
+
+void Server::OnHeldTimer(int /*fd*/, short /*what*/, void* arg) {
+  auto* self = static_cast<Server*>(arg);
+  const uint64_t limit = static_cast<uint64_t>(self->options_.max_conns);
+  while (!self->held_.empty() && self->dispatcher_->curr_conns() < limit) {
+    self->dispatcher_->Dispatch(self->held_.front());
+    self->held_.pop_front();
+  }
+  const timeval retry{0, 10 * 1000};
+  if (!self->held_.empty()) evtimer_add(self->held_timer_, &retry);
 }
 
 void Server::OnGracefulSignal(int /*signal*/, short /*what*/, void* arg) {

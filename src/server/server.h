@@ -1,12 +1,14 @@
 // The whole server: builds the store, the workers and the listeners from the
 // options, runs the main event loop (accepting, ticking the clock, catching
-// SIGINT/SIGTERM; SIGUSR1 and "shutdown graceful" first stop accepting) and
+// SIGINT/SIGTERM; SIGUSR1 and "shutdown graceful" first stop accepting;
+// SIGHUP reloads what can be reloaded, see Reload()) and
 // tears everything down in order. As memcached: TCP on
 // -p and UDP on -U, each on every -l address; or, with -s, the unix socket
 // alone.
 #ifndef MEMCD_SERVER_SERVER_H_
 #define MEMCD_SERVER_SERVER_H_
 
+#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
@@ -48,6 +50,14 @@ class Server {
   static void OnClockTick(int fd, short what, void* arg);
   static void OnStopSignal(int signal, short what, void* arg);
   static void OnGracefulSignal(int signal, short what, void* arg);
+  static void OnReloadSignal(int signal, short what, void* arg);
+  static void OnHeldTimer(int fd, short what, void* arg);
+  // SIGHUP: re-reads the -Y file (a bad file keeps the old entries, as
+  // memcached). The place for later reloads (TLS certificates).
+  void Reload();
+  // Main thread: a new connection. Under -o no_maxconns_fast, past -c it
+  // is held (unserved, like one in the listen backlog) until one closes.
+  void OnAccepted(int fd);
   // Registers the listening and UDP sockets for "stats conns".
   void RegisterListeningSockets();
   // The TCP and UDP addresses from -l, -p and -U (none with -s).
@@ -59,6 +69,9 @@ class Server {
   RealClock clock_;
   // Admin state: declared before the sessions, which use it to the end.
   AuthFile auth_;
+  // -Y's entries in force: replaced whole on SIGHUP (std::atomic_store),
+  // read by the workers with std::atomic_load.
+  std::shared_ptr<const AuthFile> live_auth_;
   std::unique_ptr<ConnRegistry> conns_;
   std::unique_ptr<PrefixStats> prefixes_;
   AdminState admin_;
@@ -67,6 +80,7 @@ class Server {
   std::unique_ptr<Store> store_;
   event_base* base_ = nullptr;
   event* clock_timer_ = nullptr;
+  uint32_t ticks_ = 0;  // clock ticks (seconds), for the daily log line
   std::vector<event*> signal_events_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::unique_ptr<WorkerSessions>> sessions_;  // one per worker
@@ -74,6 +88,8 @@ class Server {
   std::unique_ptr<Listener> listener_;
   UdpSockets udp_sockets_;
   std::vector<std::unique_ptr<UdpSession>> udp_sessions_;  // per worker and socket
+  std::deque<int> held_;           // no_maxconns_fast: accepted, waiting for a slot
+  event* held_timer_ = nullptr;    // retries them while any wait
   StatsBaseline baseline_;
   ServerContext ctx_;
 };

@@ -12,12 +12,14 @@
 #include <cerrno>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "net/worker.h"
 #include "proto/binary_parser.h"
 #include "proto/meta_parser.h"
 #include "proto/text_parser.h"
 #include "server/admin_commands.h"
+#include "server/auth_file.h"
 #include "server/binary_handler.h"
 
 namespace memcd {
@@ -86,6 +88,12 @@ bool Session::Start() {
     conn_entry_ = admin->conns->Add(fd_, ConnRegistry::Kind::kClient);
     authenticated_ = admin->auth == nullptr;
   }
+  if (owner_->ctx()->options->idle_timeout > 0) {
+    sockaddr_storage local{};
+    socklen_t len = sizeof(local);
+    idle_kickable_ = getsockname(fd_, reinterpret_cast<sockaddr*>(&local), &len) == 0 &&
+                     (local.ss_family == AF_INET || local.ss_family == AF_INET6);
+  }
   VLOG(1) << "conn " << fd_ << " opened";
   LogConnEvent(true);
   return event_add(read_event_, nullptr) == 0;
@@ -153,6 +161,24 @@ bool Session::StartWatching() {
   }
   event_add(read_event_, nullptr);
   return false;
+}
+
+bool Session::IdleLongerThan(RelTime now, int seconds) const {
+  if (!idle_kickable_ || conn_entry_ == nullptr || closed_ || yielded_) return false;
+  if (state_ != State::kCommand || waiting_to_write_ || dump_ != nullptr || !output_.empty()) {
+    return false;
+  }
+  // A binary request with its header in is memcached's conn_nread: spared.
+  if (binary_ != nullptr && !input_.empty()) return false;
+  const RelTime last = conn_entry_->last_cmd.load(std::memory_order_relaxed);
+  return now > last && now - last > static_cast<RelTime>(seconds);
+}
+
+void Session::CloseIdle() {
+  VLOG(1) << "closing idle conn " << fd_;
+  owner_->stats()->idle_kicks.Add(1);
+  close_reason_ = WatchCloseReason::kIdleTimeout;
+  closed_ = true;
 }
 
 void Session::OnEvent(int /*fd*/, short what, void* arg) {
@@ -349,8 +375,9 @@ bool Session::ProcessAuthStep() {
   size_t consumed = 0;
   std::string_view reply;
   uint64_t swallow = 0;
-  if (!owner_->admin()->auth->Step(input_.data(), &consumed, &reply, &swallow,
-                                   &authenticated_, owner_->stats())) {
+  const std::shared_ptr<const AuthFile> auth = owner_->auth();
+  if (!auth->Step(input_.data(), &consumed, &reply, &swallow, &authenticated_,
+                  owner_->stats())) {
     // A command line plus the largest token block memcd buffers.
     if (input_.size() > kMaxCommandLine + AuthFile::kMaxTokenBlock + 2) {
       output_.AppendLine("CLIENT_ERROR line too long");
@@ -474,7 +501,36 @@ WorkerSessions::WorkerSessions(ServerContext* ctx, Worker* worker)
       handler_(ctx, &stats_),
       buffers_(kBufferSize, kPooledBuffers) {}
 
-WorkerSessions::~WorkerSessions() { CloseAll(); }
+WorkerSessions::~WorkerSessions() {
+  CloseAll();
+  if (idle_timer_ != nullptr) event_free(idle_timer_);
+}
+
+std::shared_ptr<const AuthFile> WorkerSessions::auth() const {
+  if (live_auth_ != nullptr) return std::atomic_load(live_auth_);
+  // Without a live source (tests), the admin state's file, borrowed.
+  return std::shared_ptr<const AuthFile>(std::shared_ptr<const AuthFile>(), admin_->auth);
+}
+
+bool WorkerSessions::StartIdleTimer(int seconds) {
+  idle_timeout_ = seconds;
+  idle_timer_ = event_new(worker_->base(), -1, EV_PERSIST, &WorkerSessions::OnIdleTimer, this);
+  const timeval every{1, 0};
+  return idle_timer_ != nullptr && event_add(idle_timer_, &every) == 0;
+}
+
+void WorkerSessions::OnIdleTimer(int /*fd*/, short /*what*/, void* arg) {
+  auto* self = static_cast<WorkerSessions*>(arg);
+  const RelTime now = self->ctx_->clock->Now();
+  std::vector<Session*> idle;
+  for (const auto& entry : self->sessions_) {
+    if (entry.first->IdleLongerThan(now, self->idle_timeout_)) idle.push_back(entry.first);
+  }
+  for (Session* s : idle) {
+    s->CloseIdle();
+    self->Close(s);
+  }
+}
 
 event_base* WorkerSessions::base() const { return worker_->base(); }
 

@@ -27,6 +27,7 @@ struct event_base;
 
 namespace memcd {
 
+class AuthFile;
 class BinaryHandler;
 struct AdminState;
 class Worker;
@@ -41,6 +42,13 @@ class Session {
   Session& operator=(const Session&) = delete;
 
   bool Start();
+
+  // -o idle_timeout: whether this is a TCP client waiting for a command
+  // (no value, reply or dump in progress, as memcached's conn_read) whose
+  // last read was more than `seconds` before `now`.
+  bool IdleLongerThan(RelTime now, int seconds) const;
+  // Counts an idle kick and closes; the owner then destroys the session.
+  void CloseIdle();
 
  private:
   enum class State { kCommand, kValue, kSwallow, kClosing };
@@ -106,6 +114,7 @@ class Session {
   std::string peer_ip_;         // LogConnEvent()'s cache; empty until looked up
   int peer_port_ = 0;
   WatchTransport transport_ = WatchTransport::kTcp;
+  bool idle_kickable_ = false;  // TCP under -o idle_timeout (memcached spares unix sockets)
 };
 
 // A worker's sessions and what they share: the handler and its counters.
@@ -130,6 +139,13 @@ class WorkerSessions {
   // Borrowed; set once before the worker starts (null: no admin features).
   void set_admin(AdminState* admin);
   AdminState* admin() const { return admin_; }
+  // -Y's entries as last (re)loaded: `live` is read with std::atomic_load,
+  // so the server can swap it on SIGHUP. Set once before the worker starts.
+  void set_auth_source(const std::shared_ptr<const AuthFile>* live) { live_auth_ = live; }
+  std::shared_ptr<const AuthFile> auth() const;
+  // -o idle_timeout=N (N > 0): once a second, closes the sessions idle
+  // longer than N seconds. Call once, before the worker starts.
+  bool StartIdleTimer(int seconds);
 
  private:
   ServerContext* ctx_;
@@ -138,7 +154,12 @@ class WorkerSessions {
   TextHandler handler_;
   BufferPool buffers_;  // read buffers and reply blocks of this worker's sessions
   AdminState* admin_ = nullptr;
+  const std::shared_ptr<const AuthFile>* live_auth_ = nullptr;
+  int idle_timeout_ = 0;          // seconds; 0 = off
+  event* idle_timer_ = nullptr;   // on the worker's base
   std::unordered_map<Session*, std::unique_ptr<Session>> sessions_;
+
+  static void OnIdleTimer(int fd, short what, void* arg);
 };
 
 }  // namespace memcd

@@ -108,6 +108,7 @@ void WriteGeneral(const ServerContext& ctx, StatsWriter* w) {
   w->Add("store_no_memory", t.store_no_memory);
   w->Add("auth_cmds", t.auth_cmds);
   w->Add("auth_errors", t.auth_errors);
+  w->Add("idle_kicks", t.idle_kicks);  // -o idle_timeout closes
   w->Add("bytes_read", t.bytes_read);
   w->Add("bytes_written", t.bytes_written);
   w->Add("limit_maxbytes", st.limit_maxbytes);

@@ -74,8 +74,8 @@ void WriteSettings(const ServerContext& ctx, StatsWriter* w) {
   // memcached prints the -Y file's path here when there is one.
   w->Add("auth_enabled_ascii", o.auth_file.empty() ? "no" : o.auth_file);
   w->Add("item_size_max", static_cast<uint64_t>(so.item_size_max));
-  // Over -c the dispatcher answers "ERROR Too many open connections".
-  w->Add("maxconns_fast", "yes");
+  // yes: over -c, "ERROR Too many open connections"; no: accepts wait.
+  w->Add("maxconns_fast", YesNo(o.maxconns_fast));
   w->Add("hashpower_init", static_cast<uint64_t>(so.hashpower));
   w->Add("slab_reassign", YesNo(so.slab_reassign));
   // "slabs automove" changes these: read live.
@@ -101,7 +101,7 @@ void WriteSettings(const ServerContext& ctx, StatsWriter* w) {
   AddRatio(w, "warm_max_factor", lru.warm_max_factor);
   w->Add("temp_lru", YesNo(lru.temp_lru));
   w->AddSigned("temporary_ttl", lru.temporary_ttl);
-  w->Add("idle_timeout", uint64_t{0});        // connections never time out
+  w->Add("idle_timeout", static_cast<uint64_t>(o.idle_timeout));
   w->Add("read_buf_mem_limit", uint64_t{0});  // 0: read buffers unbounded
   w->Add("track_sizes", YesNo(so.track_sizes));
   w->Add("inline_ascii_response", "no");

@@ -46,14 +46,17 @@ constexpr SuboptionSpec kSuboptions[] = {
     {"warm_max_factor", "warm_max_factor", SubValue::kRequired, nullptr, true},
     {"temporary_ttl", "temporary_ttl", SubValue::kRequired, nullptr, true},
     {"track_sizes", "track_sizes", SubValue::kFixed, "true", false},
+    {"idle_timeout", "idle_timeout", SubValue::kRequired, nullptr, true},
+    {"maxconns_fast", "maxconns_fast", SubValue::kFixed, "true", false},
+    {"no_maxconns_fast", "maxconns_fast", SubValue::kFixed, "false", false},
 };
 
 // memcached 1.6.18's -o suboptions not implemented yet (its own list plus
 // extstore's): tuning knobs, so an old command line still starts.
 constexpr const char* kIgnoredSuboptions[] = {
-    "maxconns_fast", "tail_repair_time", "hash_algorithm", "idle_timeout",
+    "tail_repair_time", "hash_algorithm",
     "watcher_logbuf_size", "worker_logbuf_size", "no_inline_ascii_resp",
-    "modern", "no_modern", "no_chunked_items", "no_maxconns_fast",
+    "modern", "no_modern", "no_chunked_items",
     "inline_ascii_resp", "no_drop_privileges", "drop_privileges",
     "resp_obj_mem_limit", "read_buf_mem_limit", "ssl_chain_cert", "ssl_key",
     "ssl_verify_mode", "ssl_keyformat", "ssl_ciphers", "ssl_ca_cert",

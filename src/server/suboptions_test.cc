@@ -189,12 +189,12 @@ TEST(CommandLineTest, EveryMemcachedSuboptionIsAcceptedWithAWarning) {
   // no_hashexpand, the LRU ones (LruSuboptions) and the slab mover's
   // (SlabMoverSuboptions) aside.
   const std::string kNames =
-      "maxconns_fast tail_repair_time "
+      "tail_repair_time "
       "hash_algorithm "
-      "idle_timeout watcher_logbuf_size worker_logbuf_size "
+      "watcher_logbuf_size worker_logbuf_size "
       "no_inline_ascii_resp modern "
       "no_modern no_chunked_items "
-      "no_maxconns_fast inline_ascii_resp "
+      "inline_ascii_resp "
       "no_drop_privileges drop_privileges resp_obj_mem_limit "
       "read_buf_mem_limit ssl_chain_cert ssl_key ssl_verify_mode ssl_keyformat "
       "ssl_ciphers ssl_ca_cert ssl_wbuf_size ssl_session_cache ssl_kernel_tls "

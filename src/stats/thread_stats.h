@@ -34,6 +34,7 @@ namespace memcd {
   X(store_no_memory, "store_no_memory")   \
   X(auth_cmds, "auth_cmds")               \
   X(auth_errors, "auth_errors")           \
+  X(idle_kicks, "idle_kicks")             \
   X(bytes_read, "bytes_read")             \
   X(bytes_written, "bytes_written")       \
   X(conn_yields, "conn_yields")
