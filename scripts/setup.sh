@@ -7,12 +7,16 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 
 # libsasl2-modules: SASL's PLAIN mechanism, which -S and t/sasl.t need.
+# libssl-dev: OpenSSL 3, for TLS (-Z).
 BUILD_PACKAGES="g++ make autoconf automake libtool pkg-config perl
   libevent-dev libgoogle-glog-dev libgflags-dev googletest libgtest-dev
-  libsasl2-dev libsasl2-modules"
+  libsasl2-dev libsasl2-modules libssl-dev"
 # sasl2-bin: saslpasswd2, for t/sasl.t's sasldb case (skipped without it).
+# openssl, libio-socket-ssl-perl: t/tls.t's certificates and TLS client.
+# prometheus: promtool, for t/metrics.t's check of the /metrics page.
 TEST_PACKAGES="python3 python3-pymemcache libcache-memcached-perl
-  libcache-memcached-fast-perl libmemcached-tools sasl2-bin"
+  libcache-memcached-fast-perl libmemcached-tools sasl2-bin
+  openssl libio-socket-ssl-perl prometheus"
 packages=$BUILD_PACKAGES
 [ "${MEMCD_WITH_TEST_TOOLS:-0}" = 1 ] && packages="$packages $TEST_PACKAGES"
 

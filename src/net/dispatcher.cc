@@ -14,7 +14,7 @@ Dispatcher::Dispatcher(std::vector<Worker*> workers, int max_conns,
   CHECK(!workers_.empty());
 }
 
-void Dispatcher::Dispatch(int fd) {
+void Dispatcher::Dispatch(int fd, bool tls) {
   if (curr_conns_.load(std::memory_order_relaxed) >=
       static_cast<uint64_t>(max_conns_)) {
     rejected_conns_.fetch_add(1, std::memory_order_relaxed);
@@ -29,7 +29,7 @@ void Dispatcher::Dispatch(int fd) {
   total_conns_.fetch_add(1, std::memory_order_relaxed);
   Worker* w = workers_[next_];
   next_ = (next_ + 1) % workers_.size();
-  w->Enqueue(fd);
+  w->Enqueue(fd, tls);
 }
 
 }  // namespace memcd

@@ -19,8 +19,9 @@ class Dispatcher {
   // limit before they are closed.
   Dispatcher(std::vector<Worker*> workers, int max_conns, std::string reject_line);
 
-  // Main thread: takes ownership of an accepted fd.
-  void Dispatch(int fd);
+  // Main thread: takes ownership of an accepted fd; `tls` travels with it
+  // to the worker (Worker::Enqueue()).
+  void Dispatch(int fd, bool tls = false);
   // Any thread: a connection handed out by Dispatch() has closed.
   void OnConnectionClosed() { curr_conns_.fetch_sub(1, std::memory_order_relaxed); }
 

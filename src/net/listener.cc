@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <string_view>
 
 #include "base/numbers.h"
 
@@ -22,8 +23,11 @@ namespace memcd {
 
 bool ParseListenAddress(const std::string& spec, int default_port,
                         ListenAddress* out, std::string* error) {
+  constexpr std::string_view kNoTls = "notls:";
   std::string host = spec;
   std::string port;
+  out->notls = host.compare(0, kNoTls.size(), kNoTls) == 0;
+  if (out->notls) host.erase(0, kNoTls.size());
   if (!host.empty() && host[0] == '[') {
     size_t close = host.find(']');
     if (close == std::string::npos) {
@@ -58,6 +62,9 @@ bool ParseListenAddress(const std::string& spec, int default_port,
 }
 
 Listener::Listener(event_base* base, AcceptFn on_accept)
+    : base_(base), on_accept_([fn = std::move(on_accept)](int fd, bool) { fn(fd); }) {}
+
+Listener::Listener(event_base* base, TaggedAcceptFn on_accept)
     : base_(base), on_accept_(std::move(on_accept)) {}
 
 Listener::~Listener() { Close(); }
@@ -140,11 +147,11 @@ bool Listener::Bind(const ListenAddress& address, int backlog,
                     std::string* error) {
   return BindEach(
       address, SOCK_STREAM, /*reuse_addr=*/true, "",
-      [&](int fd, std::string* e) { return Listen(fd, backlog, e); }, error);
+      [&](int fd, std::string* e) { return Listen(fd, backlog, address.notls, e); }, error);
 }
 
 // Takes ownership of the bound `fd`, closing it on failure.
-bool Listener::Listen(int fd, int backlog, std::string* error) {
+bool Listener::Listen(int fd, int backlog, bool notls, std::string* error) {
   evconnlistener* l = evconnlistener_new(
       base_, &Listener::OnAccept, this,
       LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, backlog, fd);
@@ -155,6 +162,7 @@ bool Listener::Listen(int fd, int backlog, std::string* error) {
   }
   evconnlistener_set_error_cb(l, &Listener::OnError);
   listeners_.push_back(l);
+  notls_.push_back(notls);
   return true;
 }
 
@@ -192,7 +200,7 @@ bool Listener::OpenUnix(const std::string& path, int mask, int backlog,
     unix_ino_ = st.st_ino;
   }
   std::string listen_error;
-  if (!Listen(fd, backlog, &listen_error)) {
+  if (!Listen(fd, backlog, /*notls=*/true, &listen_error)) {
     *error = what + listen_error;
     return false;
   }
@@ -202,6 +210,7 @@ bool Listener::OpenUnix(const std::string& path, int mask, int backlog,
 void Listener::Close() {
   for (evconnlistener* l : listeners_) evconnlistener_free(l);
   listeners_.clear();
+  notls_.clear();
   if (!unix_path_.empty()) {
     struct stat st;
     if (lstat(unix_path_.c_str(), &st) == 0 && st.st_dev == unix_dev_ &&
@@ -239,13 +248,17 @@ std::vector<int> Listener::BoundPorts() const {
   return ports;
 }
 
-void Listener::OnAccept(evconnlistener* /*listener*/, int fd,
+void Listener::OnAccept(evconnlistener* listener, int fd,
                         struct sockaddr* addr, int /*socklen*/, void* arg) {
   if (addr == nullptr || addr->sa_family != AF_UNIX) {
     int on = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
   }
-  static_cast<Listener*>(arg)->on_accept_(fd);
+  auto* self = static_cast<Listener*>(arg);
+  // A handful of listeners: a scan beats a map.
+  const auto it = std::find(self->listeners_.begin(), self->listeners_.end(), listener);
+  const bool notls = it == self->listeners_.end() || self->notls_[it - self->listeners_.begin()];
+  self->on_accept_(fd, notls);
 }
 
 void Listener::OnError(evconnlistener* /*listener*/, void* arg) {

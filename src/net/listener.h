@@ -1,5 +1,6 @@
 // Stream listeners on the main thread's event base: TCP, one per bound
-// address, and memcached's unix socket (-s).
+// address, and memcached's unix socket (-s). Each accepted socket is tagged
+// with whether its address was given as "notls:" (-Z serves TLS elsewhere).
 #ifndef MEMCD_NET_LISTENER_H_
 #define MEMCD_NET_LISTENER_H_
 
@@ -17,10 +18,12 @@ struct sockaddr;
 namespace memcd {
 
 // One entry of memcached's -l syntax: "host", "host:port", "[v6]:port" or a
-// bare IPv6 address. An empty host (or "*") means every interface.
+// bare IPv6 address, each optionally prefixed "notls:". An empty host (or
+// "*") means every interface.
 struct ListenAddress {
   std::string host;
   int port = 0;
+  bool notls = false;  // "notls:": plaintext even under -Z
 };
 // Parses one -l entry; `default_port` applies when it names none.
 bool ParseListenAddress(const std::string& spec, int default_port,
@@ -43,8 +46,12 @@ class Listener {
  public:
   // Called on the main thread with each accepted, non-blocking socket.
   using AcceptFn = std::function<void(int fd)>;
+  // The same, told whether the socket came through a "notls:" address or
+  // the unix socket (always plaintext, as memcached's).
+  using TaggedAcceptFn = std::function<void(int fd, bool notls)>;
 
   Listener(event_base* base, AcceptFn on_accept);
+  Listener(event_base* base, TaggedAcceptFn on_accept);
   ~Listener();
   Listener(const Listener&) = delete;
   Listener& operator=(const Listener&) = delete;
@@ -68,7 +75,7 @@ class Listener {
 
  private:
   bool Bind(const ListenAddress& address, int backlog, std::string* error);
-  bool Listen(int fd, int backlog, std::string* error);
+  bool Listen(int fd, int backlog, bool notls, std::string* error);
   bool EnsureRetryTimer(std::string* error);
   static void OnAccept(evconnlistener* listener, int fd, struct sockaddr* addr,
                        int socklen, void* arg);
@@ -76,8 +83,9 @@ class Listener {
   static void OnRetry(int fd, short what, void* arg);
 
   event_base* base_;
-  AcceptFn on_accept_;
+  TaggedAcceptFn on_accept_;
   std::vector<evconnlistener*> listeners_;
+  std::vector<bool> notls_;       // per entry of listeners_
   event* retry_timer_ = nullptr;  // re-enables accepting after EMFILE and the like
   std::string unix_path_;         // our socket file, removed by Close()
   dev_t unix_dev_ = 0;            // its identity: a file that replaced it stays

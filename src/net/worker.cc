@@ -12,13 +12,19 @@
 namespace memcd {
 
 Worker::Worker(int id, NewConnectionFn on_new_connection)
+    : id_(id),
+      on_new_connection_([fn = std::move(on_new_connection)](Worker* w, int fd, bool) {
+        fn(w, fd);
+      }) {}
+
+Worker::Worker(int id, TaggedConnectionFn on_new_connection)
     : id_(id), on_new_connection_(std::move(on_new_connection)) {}
 
 Worker::~Worker() {
   Stop();
   {
     std::lock_guard<std::mutex> lock(mu_);
-    for (int fd : pending_) close(fd);
+    for (const Pending& p : pending_) close(p.fd);
     pending_.clear();
   }
   if (wake_event_ != nullptr) event_free(wake_event_);
@@ -65,14 +71,14 @@ void Worker::Stop() {
   }
 }
 
-void Worker::Enqueue(int fd) {
+void Worker::Enqueue(int fd, bool tls) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (stopping_) {
       close(fd);
       return;
     }
-    pending_.push_back(fd);
+    pending_.push_back({fd, tls});
   }
   Wake();
 }
@@ -93,18 +99,18 @@ void Worker::OnWake(int fd, short /*what*/, void* arg) {
 }
 
 void Worker::DrainQueue() {
-  std::vector<int> fds;
+  std::vector<Pending> fds;
   bool stopping;
   {
     std::lock_guard<std::mutex> lock(mu_);
     fds.swap(pending_);
     stopping = stopping_;
   }
-  for (int fd : fds) {
+  for (const Pending& p : fds) {
     if (stopping) {
-      close(fd);
+      close(p.fd);
     } else {
-      on_new_connection_(this, fd);
+      on_new_connection_(this, p.fd, p.tls);
     }
   }
   if (stopping) event_base_loopbreak(base_);

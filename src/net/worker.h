@@ -18,10 +18,12 @@ namespace memcd {
 class Worker {
  public:
   // Runs on the worker thread for each connection handed to it; takes
-  // ownership of the fd.
+  // ownership of the fd. The tagged form also gets Enqueue()'s `tls`.
   using NewConnectionFn = std::function<void(Worker* worker, int fd)>;
+  using TaggedConnectionFn = std::function<void(Worker* worker, int fd, bool tls)>;
 
   Worker(int id, NewConnectionFn on_new_connection);
+  Worker(int id, TaggedConnectionFn on_new_connection);
   ~Worker();
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
@@ -35,8 +37,9 @@ class Worker {
   // gone). Idempotent.
   void Stop();
 
-  // Any thread: queue a new connection fd and wake the worker.
-  void Enqueue(int fd);
+  // Any thread: queue a new connection fd (to be served over TLS when
+  // `tls`) and wake the worker.
+  void Enqueue(int fd, bool tls = false);
 
   int id() const { return id_; }
   event_base* base() const { return base_; }
@@ -47,13 +50,17 @@ class Worker {
   void DrainQueue();
 
   const int id_;
-  NewConnectionFn on_new_connection_;
+  TaggedConnectionFn on_new_connection_;
   event_base* base_ = nullptr;
   event* wake_event_ = nullptr;
   int wake_fd_ = -1;  // eventfd: one write wakes the loop
 
+  struct Pending {
+    int fd;
+    bool tls;
+  };
   std::mutex mu_;                // guards pending_ and stopping_
-  std::vector<int> pending_;     // fds not yet picked up by the worker
+  std::vector<Pending> pending_;  // connections not yet picked up by the worker
   bool stopping_ = false;
   std::thread thread_;
 };

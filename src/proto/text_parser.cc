@@ -250,6 +250,7 @@ constexpr CommandName kCommandNames[] = {
     {"cache_memlimit", TextCommand::kCacheMemlimit},
     {"shutdown", TextCommand::kShutdown},
     {"watch", TextCommand::kWatch},
+    {"refresh_certs", TextCommand::kRefreshCerts},
 };
 
 // One complete line, without its "\r\n".
@@ -329,6 +330,10 @@ ParseResult ParseLine(std::string_view line, TextRequest* req) {
       // The handler judges the words; memcached's noreply only hushes the
       // reply, the word itself still counts as an (unknown) event type.
       req->args = RestAfter(line, t.token[0]);
+      req->noreply = t.LastIsNoreply();
+      return Ok(req->noreply);
+    case TextCommand::kRefreshCerts:
+      // memcached ignores other tokens, but hears a final noreply.
       req->noreply = t.LastIsNoreply();
       return Ok(req->noreply);
     case TextCommand::kVersion:

@@ -35,6 +35,7 @@ enum class TextCommand {
   kCacheMemlimit,  // "cache_memlimit <MB> [noreply]": `args` is <MB>, unchecked
   kShutdown,  // "shutdown [graceful]": `args` holds the rest of the line; no noreply
   kWatch,  // "watch [type ...]": `args` holds the rest of the line; noreply as the last
+  kRefreshCerts,  // "refresh_certs": other tokens ignored; noreply as the last
 };
 
 struct TextRequest {

@@ -437,6 +437,9 @@ TEST(TextParserTest, OtherCommands) {
       {"watch\r\n", Ok(C::kWatch).Args("")},
       {"watch fetchers  mutations\r\n", Ok(C::kWatch).Args("fetchers  mutations")},
       {"watch fetchers noreply\r\n", Ok(C::kWatch).Args("fetchers noreply").Noreply()},
+      {"refresh_certs\r\n", Ok(C::kRefreshCerts)},
+      {"refresh_certs noreply\r\n", Ok(C::kRefreshCerts).Noreply()},
+      {"refresh_certs x y\r\n", Ok(C::kRefreshCerts)},
       {"CACHE_MEMLIMIT 8\r\n", Err("ERROR")},
 
       {"\r\n", Err("ERROR")},

@@ -205,6 +205,7 @@ void BinaryHandler::Get(const BinaryRequest& req, ResponseBuffer* out) {
             : store->Get(req.key);
   if (ctx_->prefixes != nullptr) ctx_->prefixes->RecordGet(req.key, static_cast<bool>(item));
   WatchFetch(*ctx_, req.key, item, current_fd_);
+  stats_->hot_keys.NoteRead(req.key, *ctx_->clock);
   (touch ? stats_->touch_cmds : stats_->get_cmds).Add();
   if (!item) {
     (touch ? stats_->touch_misses : stats_->get_misses).Add();
@@ -274,6 +275,7 @@ void BinaryHandler::CompleteStore(PendingStore* pending, ResponseBuffer* out) {
   const StoreResult r = ctx_->store->MetaStoreItem(
       item, pending->mode, pending->cas_in, /*invalidate=*/false, &cas);
   WatchStore(*ctx_, item, pending->mode, r, current_fd_);
+  if (item) stats_->hot_keys.NoteWrite(item.key(), *ctx_->clock);
   if (pending->mode == StoreMode::kCas) {
     if (r == StoreResult::kStored) stats_->cas_hits.Add();
     if (r == StoreResult::kExists) stats_->cas_badval.Add();
@@ -308,6 +310,7 @@ void BinaryHandler::CompleteStore(PendingStore* pending, ResponseBuffer* out) {
 void BinaryHandler::Delete(const BinaryRequest& req, ResponseBuffer* out) {
   if (ctx_->prefixes != nullptr) ctx_->prefixes->RecordDelete(req.key);
   const WatchDelete watch(*ctx_, req.key);
+  stats_->hot_keys.NoteWrite(req.key, *ctx_->clock);
   switch (ctx_->store->MetaDelete(req.key, req.header.cas != 0,
                                   req.header.cas, /*invalidate=*/false,
                                   /*set_exptime=*/false, 0)) {
@@ -342,6 +345,7 @@ void BinaryHandler::Arith(const BinaryRequest& req, ResponseBuffer* out) {
   options.initial = req.initial;
   options.vivify_exptime = ctx_->clock->ToRelTime(req.exptime);
   MetaArithOutcome outcome;
+  stats_->hot_keys.NoteWrite(req.key, *ctx_->clock);
   switch (ctx_->store->MetaArith(req.key, options, &outcome)) {
     case MetaArithResult::kOk:
       (incr ? stats_->incr_hits : stats_->decr_hits).Add();

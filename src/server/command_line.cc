@@ -107,7 +107,8 @@ constexpr OptionSpec kOptions[] = {
      "ASCII authentication from a file of user:password lines", true},
     {'e', "memory-file", ArgKind::kRequired, "<file>", nullptr,
      "restartable memory file", false},
-    {'Z', "enable-ssl", ArgKind::kNone, "", nullptr, "TLS", false},
+    {'Z', "enable-ssl", ArgKind::kNone, "", "enable_ssl",
+     "TLS on the TCP listeners, except those given as -l notls:<addr>", true},
     {'o', "extended", ArgKind::kRequired, "<list>", nullptr,
      "comma separated key[=value] suboptions:", true},
     {'N', "napi-ids", ArgKind::kRequired, "<num>", nullptr, "NAPI ids", false},
@@ -174,6 +175,15 @@ void PrintUsage(FILE* out) {
                    "maxconns_fast, no_maxconns_fast",
                    "over -c: reject at once, or wait for a free slot "
                    "(default: fast) [--maxconns_fast]");
+      std::fprintf(out, "  %-32s %s\n  %-32s %s\n", "metrics_port=<port>",
+                   "serve Prometheus /metrics over HTTP, 0 = off "
+                   "(default: 0; doc/observability.md) [--metrics_port]",
+                   "hot_keys_sample=<n>",
+                   "sample 1 in n requests for stats hotkeys, 0 = off "
+                   "(default: 16) [--hot_keys_sample]");
+      std::fprintf(out, "  %-32s %s\n", "ssl_chain_cert=, ssl_key=, ...",
+                   "-Z's certificate, key and the other ssl_* settings "
+                   "(doc/tls.md)");
       std::fprintf(out, "  %-32s %s\n", "(memcached's others)",
                    "accepted with a warning, ignored");
     }
@@ -505,6 +515,43 @@ bool Refuse(std::string message, std::string* error) {
   return false;
 }
 
+// -Z and -o ssl_* (the suboptions already checked each value's syntax).
+bool BuildTlsOptions(ServerOptions* out, std::string* error) {
+  TlsOptions& t = out->tls;
+  t.enabled = FLAGS_enable_ssl;
+  t.chain_cert = FLAGS_ssl_chain_cert;
+  t.key = FLAGS_ssl_key;
+  t.ciphers = FLAGS_ssl_ciphers;
+  t.ca_cert = FLAGS_ssl_ca_cert;
+  t.keyformat = FLAGS_ssl_keyformat;
+  t.session_cache = FLAGS_ssl_session_cache;
+  t.kernel_tls = FLAGS_ssl_kernel_tls;
+  if (!TlsVerifyModeBits(FLAGS_ssl_verify_mode, &t.verify_mode)) {
+    return Refuse("Invalid ssl_verify_mode. Use help to see valid options.", error);
+  }
+  if (FLAGS_ssl_min_version < 0 || FLAGS_ssl_min_version > 3) {
+    return Refuse("Invalid ssl_min_version. Use help to see valid options.", error);
+  }
+  t.min_version = FLAGS_ssl_min_version;
+  // memcached takes 0 and then writes nothing; memcd wants some room.
+  if (FLAGS_ssl_wbuf_size < 1 || FLAGS_ssl_wbuf_size > (1 << 20)) {
+    return Refuse("ssl_wbuf_size must be between 1 and 1048576 kilobytes", error);
+  }
+  t.wbuf_size = static_cast<uint32_t>(FLAGS_ssl_wbuf_size) * 1024;
+  for (const std::string& address : out->listen) {
+    if (!t.enabled && address.compare(0, 6, "notls:") == 0) {
+      return Refuse("'notls' option is valid only when SSL is enabled", error);
+    }
+  }
+  if (!t.enabled) return true;
+  if (out->port == 0) return Refuse("You cannot enable SSL without a TCP port.", error);
+  if (!TlsCompiledIn()) {
+    return Refuse("-Z: this memcd was built without TLS support (configure --disable-tls)",
+                  error);
+  }
+  return true;
+}
+
 }  // namespace
 
 bool BuildOptions(ServerOptions* options, std::string* error) {
@@ -637,6 +684,15 @@ bool BuildOptions(ServerOptions* options, std::string* error) {
   }
   out.idle_timeout = FLAGS_idle_timeout;
   out.maxconns_fast = FLAGS_maxconns_fast;
+  if (FLAGS_metrics_port < 0 || FLAGS_metrics_port > 65535) {
+    return Refuse("metrics_port must be between 0 and 65535", error);
+  }
+  out.metrics_port = FLAGS_metrics_port;
+  if (FLAGS_hot_keys_sample < 0) {
+    return Refuse("hot_keys_sample must not be negative", error);
+  }
+  out.hot_keys_sample = FLAGS_hot_keys_sample;
+  if (!BuildTlsOptions(&out, error)) return false;
   out.debug_time = FLAGS_debug_time;
   out.dump_enabled = !FLAGS_disable_dumping;
   out.watch_enabled = !FLAGS_disable_watch;
@@ -718,6 +774,12 @@ CommandLineResult ParseCommandLine(int argc, char** argv,
   if (result != CommandLineResult::kRun) return result;
   std::string error;
   if (!BuildOptions(options, &error)) {
+    std::fprintf(stderr, "memcd: %s\n", error.c_str());
+    return CommandLineResult::kExitUsage;
+  }
+  // As memcached at start-up: certificate, key, CA file and ciphers must
+  // load (Server::Start() loads them again, for real).
+  if (options->tls.enabled && TlsContext::Create(options->tls, &error) == nullptr) {
     std::fprintf(stderr, "memcd: %s\n", error.c_str());
     return CommandLineResult::kExitUsage;
   }

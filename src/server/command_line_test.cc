@@ -284,6 +284,29 @@ TEST(CommandLineTest, ServiceOptions) {
   }
 }
 
+// -o metrics_port and hot_keys_sample (doc/observability.md).
+TEST(CommandLineTest, ObservabilityOptions) {
+  struct Case {
+    std::vector<std::string> args;
+    int metrics_port;
+    int hot_keys_sample;
+  } kCases[] = {
+      {{}, 0, 16},
+      {{"-o", "metrics_port=9150"}, 9150, 16},
+      {{"-o", "metrics_port=9150,hot_keys_sample=0"}, 9150, 0},
+      {{"-o", "hot_keys_sample=1"}, 0, 1},
+      {{"--metrics_port=8080", "--hot_keys_sample=64"}, 8080, 64},
+  };
+  for (const Case& c : kCases) {
+    SCOPED_TRACE(Join(c.args));
+    gflags::FlagSaver saver;
+    Outcome o = ParseArgs(c.args);
+    ASSERT_EQ(CommandLineResult::kRun, o.result) << o.err;
+    EXPECT_EQ(c.metrics_port, o.options.metrics_port);
+    EXPECT_EQ(c.hot_keys_sample, o.options.hot_keys_sample);
+  }
+}
+
 TEST(CommandLineTest, GlogFlagsAreGflags) {
   gflags::FlagSaver saver;
   Outcome o =
@@ -399,14 +422,30 @@ TEST(CommandLineTest, RefusedCommandLines) {
        "memcd: Initial hashtable multiplier of 33 is too high\n"},
       {{"--hashpower=5"},
        "memcd: Initial hashtable multiplier of 5 is too low\n"},
-      // Not implemented yet.
-      {{"-Z"}, "memcd: option -Z (TLS) is not supported yet\n"},
-      {{"-vZ"}, "memcd: option -Z (TLS) is not supported yet\n"},
+      // -Z and its suboptions: memcached's words.
+      {{"-o", "ssl_verify_mode"}, "memcd: Missing ssl_verify_mode argument\n"},
+      {{"-o", "ssl_chain_cert"}, "memcd: Missing ssl_chain_cert argument\n"},
+      {{"-o", "ssl_verify_mode=abc"},
+       "memcd: could not parse argument to ssl_verify_mode\n"},
+      {{"-o", "ssl_verify_mode=4"},
+       "memcd: Invalid ssl_verify_mode. Use help to see valid options.\n"},
+      {{"-o", "ssl_min_version=-1"},
+       "memcd: Invalid ssl_min_version. Use help to see valid options.\n"},
+      {{"-o", "ssl_min_version=x"},
+       "memcd: could not parse argument to ssl_min_version\n"},
+      {{"-o", "ssl_wbuf_size=-1"}, "memcd: could not parse argument to ssl_wbuf_size\n"},
+      {{"-o", "ssl_keyformat=pem"}, "memcd: could not parse argument to ssl_keyformat\n"},
+      {{"-l", "notls:127.0.0.1:5"},
+       "memcd: 'notls' option is valid only when SSL is enabled\n"},
+      {{"-Z", "-p", "0"}, "memcd: You cannot enable SSL without a TCP port.\n"},
       {{"-o", "idle_timeout"},
        "memcd: Missing numeric argument for idle_timeout\n"},
       {{"-o", "idle_timeout=x"},
        "memcd: invalid value \"x\" for -o idle_timeout\n"},
       {{"-o", "idle_timeout=-1"}, "memcd: idle_timeout must not be negative\n"},
+      {{"-o", "metrics_port"}, "memcd: Missing numeric argument for metrics_port\n"},
+      {{"-o", "metrics_port=70000"}, "memcd: metrics_port must be between 0 and 65535\n"},
+      {{"-o", "hot_keys_sample=-2"}, "memcd: hot_keys_sample must not be negative\n"},
       {{"-P"}, "memcd: option requires an argument -- 'P'\n"},
       // Unknown and malformed options.
       {{"-Q"}, "memcd: invalid option -- 'Q'\n"},
@@ -447,8 +486,6 @@ TEST(CommandLineTest, EveryNotYetOptionIsRefusedInBothForms) {
       {"--license"},
       {"-e", "/m"},
       {"--memory-file=/m"},
-      {"-Z"},
-      {"--enable-ssl"},
       {"-N", "1"},
       {"--napi-ids=1"},
   };
@@ -535,7 +572,7 @@ TEST(CommandLineTest, HelpListsOptionsInMemcachedsOrder) {
                 {"-W, --disable-watch", "disable_watch"},
                 {"-Y, --auth-file=<file>", "auth_file"},
                 {"-e, --memory-file=<file>", nullptr},
-                {"-Z, --enable-ssl", nullptr},
+                {"-Z, --enable-ssl", "enable_ssl"},
                 {"-o, --extended=<list>", nullptr},
                 {"  hashpower=<num>", "hashpower"},
                 {"  no_hashexpand", "no_hashexpand"},
@@ -558,9 +595,7 @@ TEST(CommandLineTest, HelpListsOptionsInMemcachedsOrder) {
       EXPECT_EQ(std::string::npos, text.find("[--"));
     }
   }
-  size_t tls = o.out.find("\n-Z, --enable-ssl ");
-  ASSERT_NE(std::string::npos, tls);
-  EXPECT_EQ(tls + 1 + 35, o.out.find("TLS (not supported yet)\n", tls));
+  EXPECT_NE(std::string::npos, o.out.find("\n  ssl_chain_cert=, ssl_key=, ... "));
 }
 
 // -A, -F, -D and -Y: the admin options (server/admin_commands.h).
@@ -720,6 +755,85 @@ TEST(CommandLineTest, LargePagesAndTrackSizes) {
     EXPECT_EQ("", o.err);
     EXPECT_EQ(c.preallocate, o.options.store.preallocate);
     EXPECT_EQ(c.track_sizes, o.options.store.track_sizes);
+  }
+}
+
+// -Z and -o ssl_*: memcached's defaults, and its values as it stores them.
+TEST(CommandLineTest, TlsOptions) {
+  {
+    gflags::FlagSaver saver;
+    Outcome o = ParseArgs({});
+    ASSERT_EQ(CommandLineResult::kRun, o.result) << o.err;
+    const TlsOptions& t = o.options.tls;
+    EXPECT_FALSE(t.enabled);
+    EXPECT_EQ("", t.chain_cert);
+    EXPECT_EQ("", t.key);
+    EXPECT_EQ(0, t.verify_mode);
+    EXPECT_EQ(1, t.keyformat);
+    EXPECT_EQ(16384u, t.wbuf_size);
+    EXPECT_EQ(2, t.min_version);
+    EXPECT_FALSE(t.session_cache);
+    EXPECT_FALSE(t.kernel_tls);
+  }
+  struct Case {
+    const char* list;
+    int verify_mode;
+    uint32_t wbuf_size;
+    int min_version;
+  };
+  const Case kCases[] = {
+      {"ssl_verify_mode=0", 0, 16384, 2},
+      {"ssl_verify_mode=1", 1, 16384, 2},
+      {"ssl_verify_mode=2,ssl_wbuf_size=8", 3, 8192, 2},
+      {"ssl_verify_mode=3,ssl_min_version=3", 7, 16384, 3},
+      {"ssl_min_version=0", 0, 16384, 0},
+  };
+  for (const Case& c : kCases) {
+    SCOPED_TRACE(c.list);
+    gflags::FlagSaver saver;
+    Outcome o = ParseArgs({"-o", c.list});
+    ASSERT_EQ(CommandLineResult::kRun, o.result) << o.err;
+    EXPECT_EQ("", o.err);
+    EXPECT_EQ(c.verify_mode, o.options.tls.verify_mode);
+    EXPECT_EQ(c.wbuf_size, o.options.tls.wbuf_size);
+    EXPECT_EQ(c.min_version, o.options.tls.min_version);
+  }
+  gflags::FlagSaver saver;
+  Outcome o = ParseArgs({"-o",
+                         "ssl_chain_cert=/c.pem,ssl_key=/k.pem,ssl_ca_cert=/ca.pem,"
+                         "ssl_ciphers=HIGH,ssl_keyformat=2,ssl_session_cache,ssl_kernel_tls"});
+  ASSERT_EQ(CommandLineResult::kRun, o.result) << o.err;
+  const TlsOptions& t = o.options.tls;
+  EXPECT_EQ("/c.pem", t.chain_cert);
+  EXPECT_EQ("/k.pem", t.key);
+  EXPECT_EQ("/ca.pem", t.ca_cert);
+  EXPECT_EQ("HIGH", t.ciphers);
+  EXPECT_EQ(2, t.keyformat);
+  EXPECT_TRUE(t.session_cache);
+  EXPECT_TRUE(t.kernel_tls);
+  EXPECT_FALSE(t.enabled);
+}
+
+// -Z loads the files at start-up, failing as memcached does.
+TEST(CommandLineTest, TlsLoadsItsFilesAtStartup) {
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"-Z"}, {"--enable-ssl", "-l", "notls:127.0.0.1:5"}}) {
+    SCOPED_TRACE(Join(args));
+    gflags::FlagSaver saver;
+    Outcome o = ParseArgs(args);
+    EXPECT_EQ(CommandLineResult::kExitUsage, o.result);
+    const std::string want = TlsCompiledIn()
+                                 ? "memcd: Error loading the certificate chain: (null) : error:"
+                                 : "memcd: -Z: this memcd was built without TLS support";
+    EXPECT_EQ(want, o.err.substr(0, want.size())) << o.err;
+  }
+  gflags::FlagSaver saver;
+  Outcome o = ParseArgs({"-Z", "-o", "ssl_chain_cert=/nonexistent/c.pem"});
+  EXPECT_EQ(CommandLineResult::kExitUsage, o.result);
+  if (TlsCompiledIn()) {
+    EXPECT_NE(std::string::npos,
+              o.err.find("Error loading the certificate chain: /nonexistent/c.pem : error:"))
+        << o.err;
   }
 }
 

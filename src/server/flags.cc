@@ -100,5 +100,36 @@ DEFINE_bool(maxconns_fast, true,
             "over -c, answer an error and close at once; false: stop "
             "accepting until a connection closes (-o maxconns_fast / "
             "no_maxconns_fast)");
+DEFINE_int32(metrics_port, 0,
+             "serve Prometheus metrics over HTTP at /metrics on this port; "
+             "0 = off (-o metrics_port)");
+DEFINE_int32(hot_keys_sample, 16,
+             "sample 1 in N gets and writes for stats hotkeys; 0 = off "
+             "(-o hot_keys_sample)");
+DEFINE_bool(enable_ssl, false,
+            "serve TLS on every TCP listener not given as notls:<addr> (-Z)");
+DEFINE_string(ssl_chain_cert, "",
+              "TLS certificate chain file, PEM (-o ssl_chain_cert)");
+DEFINE_string(ssl_key, "",
+              "TLS private key file, if not in the chain file (-o ssl_key)");
+DEFINE_int32(ssl_verify_mode, 0,
+             "client certificates: 0 none, 1 request, 2 require, 3 require "
+             "once (-o ssl_verify_mode)");
+DEFINE_int32(ssl_keyformat, 1,
+             "private key file format: 1 PEM, 2 DER (-o ssl_keyformat)");
+DEFINE_string(ssl_ciphers, "",
+              "OpenSSL cipher list for TLS 1.2 and below (-o ssl_ciphers)");
+DEFINE_string(ssl_ca_cert, "",
+              "PEM file of CAs whose client certificates are accepted "
+              "(-o ssl_ca_cert)");
+DEFINE_int64(ssl_wbuf_size, 16,
+             "kilobytes gathered per TLS write (-o ssl_wbuf_size)");
+DEFINE_bool(ssl_session_cache, false,
+            "server-side TLS session cache, for resumption "
+            "(-o ssl_session_cache)");
+DEFINE_bool(ssl_kernel_tls, false, "kernel TLS offload (-o ssl_kernel_tls)");
+DEFINE_int32(ssl_min_version, 2,
+             "oldest TLS accepted: 0 1.0, 1 1.1, 2 1.2, 3 1.3 "
+             "(-o ssl_min_version)");
 DEFINE_bool(debug_time, false,
             "enable the debugtime command that moves the clock (tests only)");

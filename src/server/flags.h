@@ -59,6 +59,19 @@ DECLARE_bool(enable_coredumps);      // -r
 DECLARE_bool(lock_memory);           // -k
 DECLARE_int32(idle_timeout);         // -o idle_timeout=N
 DECLARE_bool(maxconns_fast);         // -o maxconns_fast, no_maxconns_fast
+DECLARE_int32(metrics_port);         // -o metrics_port=N
+DECLARE_int32(hot_keys_sample);      // -o hot_keys_sample=N
+DECLARE_bool(enable_ssl);            // -Z
+DECLARE_string(ssl_chain_cert);      // -o ssl_chain_cert=<file>
+DECLARE_string(ssl_key);             // -o ssl_key=<file>
+DECLARE_int32(ssl_verify_mode);      // -o ssl_verify_mode=0..3
+DECLARE_int32(ssl_keyformat);        // -o ssl_keyformat=N
+DECLARE_string(ssl_ciphers);         // -o ssl_ciphers=<list>
+DECLARE_string(ssl_ca_cert);         // -o ssl_ca_cert=<file>
+DECLARE_int64(ssl_wbuf_size);        // -o ssl_wbuf_size=<KB>
+DECLARE_bool(ssl_session_cache);     // -o ssl_session_cache
+DECLARE_bool(ssl_kernel_tls);        // -o ssl_kernel_tls
+DECLARE_int32(ssl_min_version);      // -o ssl_min_version=0..3
 DECLARE_bool(debug_time);            // memcd only
 
 #endif  // MEMCD_SERVER_FLAGS_H_

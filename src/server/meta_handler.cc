@@ -118,6 +118,7 @@ void MetaHandler::Get(const MetaRequest& req, ResponseBuffer* out) {
   ctx_->store->MetaGet(req.key(), options, &got);
   if (ctx_->prefixes != nullptr) ctx_->prefixes->RecordGet(req.key(), static_cast<bool>(got.item));
   WatchFetch(*ctx_, req.key(), got.item, current_fd_);
+  stats_->hot_keys.NoteRead(req.key(), *ctx_->clock);
 
   // memcached 1.6.18 counts every mg as a get, T or not.
   stats_->get_cmds.Add();
@@ -253,6 +254,7 @@ void MetaHandler::CompleteStore(PendingStore* pending, bool terminated,
   const StoreResult r = ctx_->store->MetaStoreItem(
       item, pending->mode, pending->cas_in, invalidate, &cas, new_cas);
   WatchStore(*ctx_, item, pending->mode, r, current_fd_);
+  if (item) stats_->hot_keys.NoteWrite(item.key(), *ctx_->clock);
   if (pending->mode == StoreMode::kCas) {
     if (r == StoreResult::kStored) stats_->cas_hits.Add();
     if (r == StoreResult::kExists) stats_->cas_badval.Add();
@@ -297,6 +299,7 @@ void MetaHandler::Delete(const MetaRequest& req, ResponseBuffer* out) {
   if (req.has('E')) options.new_cas = req.new_cas;
   if (ctx_->prefixes != nullptr) ctx_->prefixes->RecordDelete(req.key());
   const WatchDelete watch(*ctx_, req.key());
+  stats_->hot_keys.NoteWrite(req.key(), *ctx_->clock);
   const MetaDeleteResult r = ctx_->store->MetaDelete(req.key(), options);
   std::string line;
   switch (r) {
@@ -340,6 +343,7 @@ void MetaHandler::Arith(const MetaRequest& req, ResponseBuffer* out) {
   MetaArithOutcome outcome;
   const MetaArithResult r = ctx_->store->MetaArith(req.key(), options,
                                                    &outcome);
+  stats_->hot_keys.NoteWrite(req.key(), *ctx_->clock);
   std::string line;
   switch (r) {
     case MetaArithResult::kOk:

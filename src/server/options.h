@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "net/tls.h"
 #include "store/store.h"
 
 namespace memcd {
@@ -44,6 +45,9 @@ struct ServerOptions {
   bool lock_memory = false;      // -k
   int idle_timeout = 0;          // -o idle_timeout, seconds; 0 = off
   bool maxconns_fast = true;     // false: over -c, stop accepting instead
+  int metrics_port = 0;          // -o metrics_port: HTTP /metrics; 0 = off
+  int hot_keys_sample = 16;      // -o hot_keys_sample: 1 in N requests sampled; 0 = off
+  TlsOptions tls;                // -Z, -o ssl_*
   StoreOptions store;            // -m -I -n -f -C -M -o hashpower
 };
 

@@ -98,21 +98,26 @@ ResponseBuffer::FlushResult ResponseBuffer::Flush(int fd, size_t* written) {
       return FlushResult::kError;
     }
     *written += n;
-    pending_bytes_ -= n;
-    size_t left = n;
-    while (left > 0) {
-      iovec& iov = pieces_[next_piece_];
-      if (left >= iov.iov_len) {
-        left -= iov.iov_len;
-        next_piece_++;
-      } else {
-        iov.iov_base = static_cast<char*>(iov.iov_base) + left;
-        iov.iov_len -= left;
-        left = 0;
-      }
-    }
+    Advance(static_cast<size_t>(n));
   }
   return FlushResult::kDone;
+}
+
+size_t ResponseBuffer::MaxIov() { return kMaxIov; }
+
+void ResponseBuffer::Advance(size_t n) {
+  pending_bytes_ -= n;
+  while (n > 0) {
+    iovec& iov = pieces_[next_piece_];
+    if (n >= iov.iov_len) {
+      n -= iov.iov_len;
+      next_piece_++;
+    } else {
+      iov.iov_base = static_cast<char*>(iov.iov_base) + n;
+      iov.iov_len -= n;
+      n = 0;
+    }
+  }
 }
 
 void ResponseBuffer::Clear() {

@@ -7,6 +7,8 @@
 
 #include <sys/uio.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -51,6 +53,11 @@ class ResponseBuffer {
   enum class FlushResult { kDone, kBlocked, kError };
   // Writes as much as the socket takes; *written gets the byte count.
   FlushResult Flush(int fd, size_t* written);
+  // The same through a transport that cannot sendmsg() (TLS): `writer(iov,
+  // count)` sends a prefix of the pending pieces and returns its length, or
+  // -1 with errno EAGAIN when blocked (any other errno is an error).
+  template <typename Writer>
+  FlushResult FlushVia(Writer&& writer, size_t* written);
   // Drops everything (after kDone, or when the connection closes), releasing
   // the held items and returning the text blocks.
   void Clear();
@@ -62,6 +69,9 @@ class ResponseBuffer {
     size_t used = 0;
   };
   void AddPiece(const char* data, size_t len);
+  // Drops the first `n` pending bytes (sent).
+  void Advance(size_t n);
+  static size_t MaxIov();
 
   BufferPool* const pool_;
   std::vector<Block> blocks_;     // text storage; pointers into it are stable
@@ -70,6 +80,19 @@ class ResponseBuffer {
   size_t next_piece_ = 0;         // first piece not fully sent
   size_t pending_bytes_ = 0;
 };
+
+template <typename Writer>
+ResponseBuffer::FlushResult ResponseBuffer::FlushVia(Writer&& writer, size_t* written) {
+  *written = 0;
+  while (next_piece_ < pieces_.size()) {
+    const size_t count = std::min(MaxIov(), pieces_.size() - next_piece_);
+    const ssize_t n = writer(&pieces_[next_piece_], static_cast<int>(count));
+    if (n < 0) return errno == EAGAIN ? FlushResult::kBlocked : FlushResult::kError;
+    *written += static_cast<size_t>(n);
+    Advance(static_cast<size_t>(n));
+  }
+  return FlushResult::kDone;
+}
 
 }  // namespace memcd
 

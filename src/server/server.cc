@@ -13,6 +13,7 @@
 #include <climits>
 #include <csignal>
 
+#include "server/metrics_report.h"
 #include "server/privileges.h"
 
 namespace memcd {
@@ -75,11 +76,19 @@ bool Server::Start(std::string* error) {
   // then stops the server, whichever worker thread asked.
   admin_.request_shutdown = [](bool graceful) { raise(graceful ? SIGUSR1 : SIGINT); };
 
+  // -Z: as root, before privileges are dropped (the key may be root's).
+  if (options_.tls.enabled) {
+    tls_ = TlsContext::Create(options_.tls, error);
+    if (tls_ == nullptr) return false;
+    ctx_.tls = tls_.get();
+  }
+
   std::vector<Worker*> raw_workers;
   for (int i = 0; i < options_.threads; i++) {
     // Runs on worker i's thread; sessions_ is complete before any worker starts.
-    auto worker = std::make_unique<Worker>(
-        i, [this](Worker* w, int fd) { sessions_[w->id()]->Open(fd); });
+    auto worker = std::make_unique<Worker>(i, [this](Worker* w, int fd, bool tls) {
+      sessions_[w->id()]->Open(fd, tls);
+    });
     if (!worker->Init(error)) return false;
     sessions_.push_back(std::make_unique<WorkerSessions>(&ctx_, worker.get()));
     sessions_.back()->set_admin(&admin_);
@@ -88,6 +97,7 @@ bool Server::Start(std::string* error) {
       *error = "cannot start the idle timeout timer";
       return false;
     }
+    sessions_.back()->stats()->hot_keys.set_sample_every(options_.hot_keys_sample);
     ctx_.thread_stats.push_back(sessions_.back()->stats());
     raw_workers.push_back(worker.get());
     workers_.push_back(std::move(worker));
@@ -100,7 +110,8 @@ bool Server::Start(std::string* error) {
 
   std::vector<ListenAddress> tcp_addresses, udp_addresses;
   if (!ListenAddresses(&tcp_addresses, &udp_addresses, error)) return false;
-  listener_ = std::make_unique<Listener>(base_, [this](int fd) { OnAccepted(fd); });
+  listener_ = std::make_unique<Listener>(
+      base_, [this](int fd, bool notls) { OnAccepted(fd, tls_ != nullptr && !notls); });
   if (!listener_->Open(tcp_addresses, options_.backlog, error)) return false;
   if (!udp_sockets_.Open(udp_addresses, error)) return false;
 
@@ -137,6 +148,16 @@ bool Server::Start(std::string* error) {
   event_add(clock_timer_, &second);
 
   for (auto& w : workers_) w->Start();
+  if (options_.metrics_port != 0) {
+    std::vector<ListenAddress> addresses;
+    if (!MetricsAddresses(options_.listen, options_.unix_socket, options_.metrics_port,
+                          &addresses, error)) {
+      return false;
+    }
+    metrics_ = std::make_unique<MetricsServer>(
+        [this](std::string* page) { WriteMetrics(ctx_, page); });
+    if (!metrics_->Start(addresses, error)) return false;
+  }
   if (options_.unix_socket.empty()) {
     LOG(INFO) << "memcd " << ServerVersion() << " serving on TCP port " << options_.port
               << ", UDP port " << options_.udp_port << " with " << options_.threads
@@ -175,8 +196,9 @@ bool Server::ListenAddresses(std::vector<ListenAddress>* tcp,
 }
 
 void Server::Shutdown() {
+  if (metrics_ != nullptr) metrics_->Stop();
   if (listener_ != nullptr) listener_->Close();
-  for (int fd : held_) close(fd);
+  for (const auto& held : held_) close(held.first);
   held_.clear();
   for (auto& w : workers_) w->Stop();
   // Workers are gone: their sessions can be torn down from this thread.
@@ -230,13 +252,20 @@ void Server::Reload() {
       LOG(ERROR) << "keeping the old authentication entries: " << error;
     }
   }
-  // TLS (-Z) will reload its certificates and keys here.
+  if (tls_ != nullptr) {
+    std::string error;
+    if (tls_->Reload(&error)) {
+      LOG(INFO) << "reloaded the TLS certificate and key";
+    } else {
+      LOG(ERROR) << "keeping the old TLS certificate: " << error;
+    }
+  }
 }
 
-void Server::OnAccepted(int fd) {
+void Server::OnAccepted(int fd, bool tls) {
   const uint64_t limit = static_cast<uint64_t>(options_.max_conns);
   if (options_.maxconns_fast || (held_.empty() && dispatcher_->curr_conns() < limit)) {
-    dispatcher_->Dispatch(fd);
+    dispatcher_->Dispatch(fd, tls);
     return;
   }
   // memcached's backlog holds at most -b waiting clients; so do we.
@@ -248,7 +277,7 @@ void Server::OnAccepted(int fd) {
     VLOG(1) << "connection limit of " << limit << " reached: new connections wait";
     if (held_timer_ == nullptr) held_timer_ = evtimer_new(base_, &Server::OnHeldTimer, this);
   }
-  held_.push_back(fd);
+  held_.emplace_back(fd, tls);
   const timeval retry{0, 10 * 1000};  // memcached's maxconns_handler period
   if (!evtimer_pending(held_timer_, nullptr)) evtimer_add(held_timer_, &retry);
 }
@@ -257,7 +286,7 @@ void Server::OnHeldTimer(int /*fd*/, short /*what*/, void* arg) {
   auto* self = static_cast<Server*>(arg);
   const uint64_t limit = static_cast<uint64_t>(self->options_.max_conns);
   while (!self->held_.empty() && self->dispatcher_->curr_conns() < limit) {
-    self->dispatcher_->Dispatch(self->held_.front());
+    self->dispatcher_->Dispatch(self->held_.front().first, self->held_.front().second);
     self->held_.pop_front();
   }
   const timeval retry{0, 10 * 1000};

@@ -16,11 +16,13 @@
 #include "base/clock.h"
 #include "net/dispatcher.h"
 #include "net/listener.h"
+#include "net/tls.h"
 #include "net/udp_socket.h"
 #include "net/worker.h"
 #include "server/admin_commands.h"
 #include "server/auth_file.h"
 #include "server/conn_registry.h"
+#include "server/metrics_http.h"
 #include "server/options.h"
 #include "server/prefix_stats.h"
 #include "server/server_context.h"
@@ -53,11 +55,13 @@ class Server {
   static void OnReloadSignal(int signal, short what, void* arg);
   static void OnHeldTimer(int fd, short what, void* arg);
   // SIGHUP: re-reads the -Y file (a bad file keeps the old entries, as
-  // memcached). The place for later reloads (TLS certificates).
+  // memcached) and, under -Z, the TLS certificate and key (as
+  // "refresh_certs": new connections get them, a failure keeps the old).
   void Reload();
-  // Main thread: a new connection. Under -o no_maxconns_fast, past -c it
-  // is held (unserved, like one in the listen backlog) until one closes.
-  void OnAccepted(int fd);
+  // Main thread: a new connection (to serve over TLS when `tls`). Under
+  // -o no_maxconns_fast, past -c it is held (unserved, like one in the
+  // listen backlog) until one closes.
+  void OnAccepted(int fd, bool tls);
   // Registers the listening and UDP sockets for "stats conns".
   void RegisterListeningSockets();
   // The TCP and UDP addresses from -l, -p and -U (none with -s).
@@ -82,16 +86,21 @@ class Server {
   event* clock_timer_ = nullptr;
   uint32_t ticks_ = 0;  // clock ticks (seconds), for the daily log line
   std::vector<event*> signal_events_;
+  // -Z: the certificates new connections get. Before the sessions, which
+  // borrow it to the end.
+  std::unique_ptr<TlsContext> tls_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::unique_ptr<WorkerSessions>> sessions_;  // one per worker
   std::unique_ptr<Dispatcher> dispatcher_;
   std::unique_ptr<Listener> listener_;
   UdpSockets udp_sockets_;
   std::vector<std::unique_ptr<UdpSession>> udp_sessions_;  // per worker and socket
-  std::deque<int> held_;           // no_maxconns_fast: accepted, waiting for a slot
+  std::deque<std::pair<int, bool>> held_;  // no_maxconns_fast: {fd, tls} waiting for a slot
   event* held_timer_ = nullptr;    // retries them while any wait
   StatsBaseline baseline_;
   ServerContext ctx_;
+  // -o metrics_port: stopped first in Shutdown(), since it reads ctx_.
+  std::unique_ptr<MetricsServer> metrics_;
 };
 
 }  // namespace memcd

@@ -17,6 +17,7 @@
 namespace memcd {
 
 class PrefixStats;  // server/prefix_stats.h
+class TlsContext;   // net/tls.h
 
 // Counter values at the last "stats reset"; reports subtract them, because
 // the counters themselves have one writer each and cannot be zeroed from
@@ -40,6 +41,7 @@ struct ServerContext {
   StatsBaseline* baseline = nullptr;              // owned by Server
   PrefixStats* prefixes = nullptr;                // "stats detail"; owned by Server
   WatchLog* watch_log = nullptr;                  // "watch"; owned by Server; may be null
+  TlsContext* tls = nullptr;                      // -Z; owned by Server; null without it
 };
 
 // "watch" hooks, one per event type, called by every protocol's handler

@@ -21,6 +21,7 @@
 #include "server/admin_commands.h"
 #include "server/auth_file.h"
 #include "server/binary_handler.h"
+#include "server/request_family.h"
 
 namespace memcd {
 namespace {
@@ -48,11 +49,12 @@ constexpr int kDumpBatchesPerEvent = 16;
 
 }  // namespace
 
-Session::Session(WorkerSessions* owner, int fd)
+Session::Session(WorkerSessions* owner, int fd, bool tls)
     : owner_(owner),
       fd_(fd),
       input_(owner->buffer_pool()),
-      output_(owner->buffer_pool()) {
+      output_(owner->buffer_pool()),
+      wants_tls_(tls) {
   switch (owner->ctx()->options->protocol) {
     case BindingProtocol::kAscii:
       break;
@@ -72,6 +74,8 @@ Session::~Session() {
   // Before close(): the fd number may be reused by the next accept.
   if (conn_entry_ != nullptr) owner_->admin()->conns->Remove(fd_);
   if (fd_released_) return;  // the watch log closes it, and counts it closed
+  if (tls_ != nullptr) tls_->Shutdown();
+  tls_.reset();
   LogConnEvent(false);
   close(fd_);
   owner_->ctx()->dispatcher->OnConnectionClosed();
@@ -84,6 +88,12 @@ bool Session::Start() {
   read_event_ = event_new(owner_->base(), fd_, EV_READ | EV_PERSIST, &Session::OnEvent, this);
   write_event_ = event_new(owner_->base(), fd_, EV_WRITE | EV_PERSIST, &Session::OnEvent, this);
   if (read_event_ == nullptr || write_event_ == nullptr) return false;
+  if (wants_tls_) {
+    TlsContext* context = owner_->ctx()->tls;
+    ssl_st* ssl = context != nullptr ? context->NewSsl() : nullptr;
+    if (ssl == nullptr) return false;
+    tls_ = std::make_unique<TlsConnection>(context, ssl, fd_);
+  }
   if (AdminState* admin = owner_->admin()) {
     conn_entry_ = admin->conns->Add(fd_, ConnRegistry::Kind::kClient);
     authenticated_ = admin->auth == nullptr;
@@ -130,6 +140,11 @@ void Session::LogConnEvent(bool opened) {
 }
 
 bool Session::StartWatching() {
+  // The watch log writes plaintext to the socket: not for TLS.
+  if (tls_ != nullptr) {
+    output_.AppendLine("WATCHER_FAILED failed to add log watcher");
+    return false;
+  }
   // memcached refuses while replies to earlier requests are still queued.
   if (!output_.empty()) {
     output_.AppendLine("CLIENT_ERROR cannot watch while processing commands");
@@ -189,7 +204,8 @@ void Session::OnEvent(int /*fd*/, short what, void* arg) {
 
 void Session::HandleEvent(short what) {
   dump_batches_left_ = kDumpBatchesPerEvent;
-  if (what & EV_WRITE) {
+  // A TLS write blocked on either event is retried first.
+  if ((what & EV_WRITE) || (tls_ != nullptr && waiting_to_write_ && !yielded_)) {
     FlushOutput();
     return;
   }
@@ -197,6 +213,10 @@ void Session::HandleEvent(short what) {
     yielded_ = false;  // resumed by event_active(): input is already buffered
   } else if (!ReadInput()) {
     closed_ = true;
+    return;
+  } else if (tls_read_wants_write_) {
+    tls_read_wants_write_ = false;
+    WaitForWritable();  // FlushOutput() then resumes reading
     return;
   } else if (conn_entry_ != nullptr) {
     conn_entry_->last_cmd.store(owner_->ctx()->clock->Now(), std::memory_order_relaxed);
@@ -206,9 +226,65 @@ void Session::HandleEvent(short what) {
     }
   }
   ProcessInput();
+  // Decrypted bytes OpenSSL holds will not wake the socket's event.
+  if (tls_ != nullptr && !closed_ && !waiting_to_write_ && !yielded_ && tls_->HasBuffered()) {
+    event_active(read_event_, EV_READ, 0);
+  }
+}
+
+bool Session::ReadTls() {
+  char* p;
+  size_t space;
+  const bool direct = state_ == State::kValue && input_.empty() && value_.left() >= kDirectReadMin;
+  if (direct) {
+    iovec iov[1];  // the first region of the item's value; the next read takes the next
+    value_.Regions(iov, 1);
+    p = static_cast<char*>(iov[0].iov_base);
+    space = iov[0].iov_len;
+  } else {
+    p = input_.PrepareWrite(kMinReadSpace, &space);
+  }
+  const TlsConnection::Result r = tls_->Read(p, space);
+  switch (r.status) {
+    case TlsConnection::Status::kOk:
+      if (direct) {
+        value_.Advance(r.bytes);
+      } else {
+        input_.Commit(r.bytes);
+      }
+      owner_->stats()->bytes_read.Add(r.bytes);
+      return true;
+    case TlsConnection::Status::kWantRead:
+      return true;
+    case TlsConnection::Status::kWantWrite:
+      tls_read_wants_write_ = true;
+      return true;
+    case TlsConnection::Status::kClosed:
+      return false;
+    case TlsConnection::Status::kError:
+      break;
+  }
+  VLOG(1) << "conn " << fd_ << " TLS read or handshake failed";
+  close_reason_ = WatchCloseReason::kError;
+  return false;
+}
+
+ResponseBuffer::FlushResult Session::FlushTls(size_t* written) {
+  char* scratch = owner_->tls_scratch();
+  return output_.FlushVia(
+      [this, scratch](const iovec* iov, int count) -> ssize_t {
+        const TlsConnection::Result r = tls_->Writev(iov, count, scratch);
+        tls_write_wants_read_ = r.status == TlsConnection::Status::kWantRead;
+        if (r.status == TlsConnection::Status::kOk) return static_cast<ssize_t>(r.bytes);
+        const bool blocked = tls_write_wants_read_ || r.status == TlsConnection::Status::kWantWrite;
+        errno = blocked ? EAGAIN : ECONNRESET;
+        return -1;
+      },
+      written);
 }
 
 bool Session::ReadInput() {
+  if (tls_ != nullptr) return ReadTls();
   ssize_t n;
   if (state_ == State::kValue && input_.empty() &&
       value_.left() >= kDirectReadMin) {
@@ -300,7 +376,9 @@ void Session::ProcessInput() {
       if (r.close) state_ = State::kClosing;
       continue;
     }
+    const uint64_t started = MonotonicNanos();
     TextHandler::Next next = handler->Handle(req, &output_, &pending_, &dump_);
+    TimeRequest(FamilyOfText(req.command), started, next == TextHandler::Next::kReadValue);
     input_.Consume(r.consumed);  // req's views stay valid until here
     switch (next) {
       case TextHandler::Next::kCommand:
@@ -332,9 +410,12 @@ void Session::ProcessInput() {
 bool Session::ProcessBinaryRequest() {
   size_t consumed = 0;
   uint64_t swallow = 0;
+  const uint8_t opcode = input_.size() > 1 ? static_cast<uint8_t>(input_.data()[1]) : 0;
+  const uint64_t started = MonotonicNanos();
   const BinaryHandler::Next next =
       binary_->Handle(input_.data(), &consumed, &output_, &pending_, &swallow);
   if (next == BinaryHandler::Next::kNeedMore) return false;
+  TimeRequest(FamilyOfBinary(opcode), started, next == BinaryHandler::Next::kReadValue);
   input_.Consume(consumed);
   switch (next) {
     case BinaryHandler::Next::kReadValue:
@@ -357,8 +438,10 @@ bool Session::ProcessBinaryRequest() {
 
 void Session::ProcessMetaRequest() {
   size_t consumed = 0;
+  const uint64_t started = MonotonicNanos();
   const TextHandler::Next next =
       owner_->handler()->HandleMeta(input_.data(), &consumed, &output_, &pending_);
+  TimeRequest(FamilyOfMeta(input_.data()), started, next == TextHandler::Next::kReadValue);
   DCHECK_GT(consumed, 0u) << "a whole meta line is always consumed";
   VLOG(2) << "conn " << fd_ << " < " << RequestLineForLog(input_.data());
   input_.Consume(consumed);
@@ -402,7 +485,9 @@ bool Session::ConsumeValue() {
   }
   if (binary_ != nullptr) {  // a binary value has no "\r\n" after it
     value_ = ValueWriter();
+    const uint64_t started = MonotonicNanos();
     binary_->CompleteStore(&pending_, &output_);
+    TimeRequest(pending_family_, started, false);
     state_ = State::kCommand;
     return true;
   }
@@ -410,9 +495,22 @@ bool Session::ConsumeValue() {
   std::string_view end = input_.data().substr(0, 2);
   input_.Consume(2);
   value_ = ValueWriter();  // drops its pointers into the item
+  const uint64_t started = MonotonicNanos();
   owner_->handler()->CompleteStore(&pending_, end == "\r\n", &output_);
+  TimeRequest(pending_family_, started, false);
   state_ = State::kCommand;
   return true;
+}
+
+void Session::TimeRequest(CommandFamily family, uint64_t started, bool value_follows) {
+  const uint64_t nanos = pending_nanos_ + (MonotonicNanos() - started);
+  if (value_follows) {  // the value's arrival is not the server's time
+    pending_family_ = family;
+    pending_nanos_ = nanos;
+    return;
+  }
+  pending_nanos_ = 0;
+  owner_->stats()->latency[static_cast<int>(family)].Record(nanos);
 }
 
 bool Session::ConsumeSwallow() {
@@ -430,7 +528,8 @@ void Session::FlushOutput() {
     if (!output_.empty()) {
       VLOG(2) << "conn " << fd_ << " > " << output_.pending_bytes() << " bytes";
       size_t written = 0;
-      ResponseBuffer::FlushResult r = output_.Flush(fd_, &written);
+      ResponseBuffer::FlushResult r =
+          tls_ == nullptr ? output_.Flush(fd_, &written) : FlushTls(&written);
       owner_->stats()->bytes_written.Add(written);
       if (r == ResponseBuffer::FlushResult::kError) {
         VLOG(1) << "conn " << fd_ << " write error: " << strerror(errno);
@@ -440,6 +539,10 @@ void Session::FlushOutput() {
       }
       if (r == ResponseBuffer::FlushResult::kBlocked) {
         // Back-pressure: read nothing more until the client takes its replies.
+        if (tls_ != nullptr) {
+          WaitForTls(tls_write_wants_read_);
+          return;
+        }
         WaitForWritable();
         return;
       }
@@ -467,9 +570,19 @@ void Session::FlushOutput() {
     if (!input_.empty()) {
       yielded_ = true;  // requests already buffered: run them without a read
       event_active(read_event_, EV_READ, 0);
+    } else if (tls_ != nullptr) {
+      event_active(read_event_, EV_READ, 0);  // a read that waited, or bytes OpenSSL holds
     }
   }
   input_.ReleaseIfEmpty();
+}
+
+void Session::WaitForTls(bool readable) {
+  // OpenSSL may need the socket readable to finish a write; either event
+  // then retries it (HandleEvent()).
+  waiting_to_write_ = true;
+  event_del(readable ? write_event_ : read_event_);
+  event_add(readable ? read_event_ : write_event_, nullptr);
 }
 
 void Session::WaitForWritable() {
@@ -534,8 +647,15 @@ void WorkerSessions::OnIdleTimer(int /*fd*/, short /*what*/, void* arg) {
 
 event_base* WorkerSessions::base() const { return worker_->base(); }
 
-void WorkerSessions::Open(int fd) {
-  auto session = std::make_unique<Session>(this, fd);
+char* WorkerSessions::tls_scratch() {
+  if (tls_scratch_ == nullptr) {
+    tls_scratch_ = std::make_unique<char[]>(ctx_->tls->options().wbuf_size);
+  }
+  return tls_scratch_.get();
+}
+
+void WorkerSessions::Open(int fd, bool tls) {
+  auto session = std::make_unique<Session>(this, fd, tls);
   Session* raw = session.get();
   if (!raw->Start()) {
     LOG(ERROR) << "cannot register connection " << fd << " with the event loop";

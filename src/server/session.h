@@ -6,6 +6,9 @@
 // buffer, a bounded amount per event, so a dump of any size completes while
 // the connection holds a few hundred KiB and the worker's other connections
 // keep their turns; requests pipelined after it wait until its "END".
+// A TLS session (-Z) reads and writes through its TlsConnection, whose
+// handshake and WANT_READ / WANT_WRITE ride on the same two events; a
+// plaintext one has none and takes the plain read()/sendmsg() path.
 #ifndef MEMCD_SERVER_SESSION_H_
 #define MEMCD_SERVER_SESSION_H_
 
@@ -15,6 +18,7 @@
 
 #include "net/buffer_pool.h"
 #include "net/read_buffer.h"
+#include "net/tls.h"
 #include "server/conn_registry.h"
 #include "server/response_buffer.h"
 #include "server/server_context.h"
@@ -35,8 +39,9 @@ class WorkerSessions;
 
 class Session {
  public:
-  // Takes ownership of `fd`. `owner` outlives the session.
-  Session(WorkerSessions* owner, int fd);
+  // Takes ownership of `fd`, served over TLS when `tls` (which needs the
+  // server's TLS context). `owner` outlives the session.
+  Session(WorkerSessions* owner, int fd, bool tls = false);
   ~Session();  // closes the fd and releases every held item
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -57,6 +62,11 @@ class Session {
   void HandleEvent(short what);
   // Reads what the socket has; false when the peer is gone.
   bool ReadInput();
+  // ReadInput() for TLS; sets tls_read_wants_write_ when OpenSSL must
+  // write before it can read on.
+  bool ReadTls();
+  // Flush() of the output through the TLS connection.
+  ResponseBuffer::FlushResult FlushTls(size_t* written);
   void ProcessInput();
   // Handles one binary request; false when more input is needed.
   bool ProcessBinaryRequest();
@@ -70,6 +80,8 @@ class Session {
   void FlushOutput();
   // Stops reading until the socket is writable.
   void WaitForWritable();
+  // A blocked TLS write: waits for the event OpenSSL asked for.
+  void WaitForTls(bool readable);
   // Appends metadump batches while the output holds under a bound and this
   // event's budget lasts; at the dump's end appends "END" and drops the
   // producer. True when the dump is over.
@@ -82,6 +94,10 @@ class Session {
   bool StartWatching();
   // "watch connevents": the peer's address, looked up once.
   void LogConnEvent(bool opened);
+  // /metrics latency: the handler ran from `started` (MonotonicNanos()) to
+  // now. A request whose value follows is recorded once the value is
+  // stored, with both handler runs added and the wait between left out.
+  void TimeRequest(CommandFamily family, uint64_t started, bool value_follows);
 
   WorkerSessions* owner_;
   const int fd_;
@@ -114,7 +130,14 @@ class Session {
   std::string peer_ip_;         // LogConnEvent()'s cache; empty until looked up
   int peer_port_ = 0;
   WatchTransport transport_ = WatchTransport::kTcp;
+  CommandFamily pending_family_ = CommandFamily::kOther;  // TimeRequest()'s request
+  uint64_t pending_nanos_ = 0;  // awaiting its value: handler time so far
   bool idle_kickable_ = false;  // TCP under -o idle_timeout (memcached spares unix sockets)
+  // -Z: set for a TLS connection, null for plaintext.
+  const bool wants_tls_;
+  std::unique_ptr<TlsConnection> tls_;
+  bool tls_read_wants_write_ = false;  // a read stopped until the socket is writable
+  bool tls_write_wants_read_ = false;  // a write stopped until the socket is readable
 };
 
 // A worker's sessions and what they share: the handler and its counters.
@@ -124,8 +147,8 @@ class WorkerSessions {
   WorkerSessions(ServerContext* ctx, Worker* worker);
   ~WorkerSessions();
 
-  // Worker thread: a new connection.
-  void Open(int fd);
+  // Worker thread: a new connection, over TLS when `tls`.
+  void Open(int fd, bool tls = false);
   // Worker thread: destroys `session`.
   void Close(Session* session);
   // Destroys every session; only once the worker thread has stopped.
@@ -136,6 +159,9 @@ class WorkerSessions {
   ThreadStats* stats() { return &stats_; }
   TextHandler* handler() { return &handler_; }
   BufferPool* buffer_pool() { return &buffers_; }
+  // -Z: the buffer TLS writes gather small pieces into (ssl_wbuf_size
+  // bytes, shared: a retried write copies its bytes in again).
+  char* tls_scratch();
   // Borrowed; set once before the worker starts (null: no admin features).
   void set_admin(AdminState* admin);
   AdminState* admin() const { return admin_; }
@@ -155,6 +181,7 @@ class WorkerSessions {
   BufferPool buffers_;  // read buffers and reply blocks of this worker's sessions
   AdminState* admin_ = nullptr;
   const std::shared_ptr<const AuthFile>* live_auth_ = nullptr;
+  std::unique_ptr<char[]> tls_scratch_;  // allocated by the first TLS write
   int idle_timeout_ = 0;          // seconds; 0 = off
   event* idle_timer_ = nullptr;   // on the worker's base
   std::unordered_map<Session*, std::unique_ptr<Session>> sessions_;

@@ -7,6 +7,8 @@
 #include <mutex>
 #include <vector>
 
+#include "net/tls.h"
+#include "server/metrics_report.h"
 #include "server/stats_settings.h"
 #include "stats/stats_writer.h"
 
@@ -140,6 +142,11 @@ void WriteGeneral(const ServerContext& ctx, StatsWriter* w) {
   w->Add("log_watcher_skipped", watch.watcher_skipped);
   w->Add("log_watcher_sent", watch.watcher_sent);
   w->Add("log_watchers", watch.watchers);
+  if (ctx.tls != nullptr) {  // -Z: memcached's TLS counters
+    if (ctx.tls->options().session_cache) w->Add("ssl_new_sessions", ctx.tls->new_sessions());
+    w->Add("ssl_handshake_errors", ctx.tls->handshake_errors());
+    w->Add("time_since_server_cert_refresh", ctx.tls->SecondsSinceRefresh());
+  }
   w->Add("total_malloced", st.total_malloced);
   w->Add("curr_items", st.curr_items);
   w->Add("total_items", st.total_items);
@@ -272,6 +279,8 @@ bool WriteStatsGroup(const ServerContext& ctx, std::string_view args, std::strin
     WriteSettings(ctx, &w);
   } else if (FirstWord(args) == "sizes") {
     WriteItemSizes(*ctx.store, &w);
+  } else if (args == "hotkeys") {
+    WriteHotKeys(ctx, out);  // server/metrics_report.h
   } else {
     return false;
   }

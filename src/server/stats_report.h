@@ -10,7 +10,7 @@
 namespace memcd {
 
 // Appends the STAT lines and "END\r\n" of group `args` ("" for the general
-// group, "slabs", "items", "settings", "sizes") to *out. False for a group memcd does not know.
+// group, "slabs", "items", "settings", "sizes", "hotkeys") to *out. False for a group memcd does not know.
 bool WriteStatsGroup(const ServerContext& ctx, std::string_view args, std::string* out);
 // "stats reset": the counters start again from zero for later reports.
 void ResetStats(const ServerContext& ctx);

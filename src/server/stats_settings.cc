@@ -105,7 +105,20 @@ void WriteSettings(const ServerContext& ctx, StatsWriter* w) {
   w->Add("read_buf_mem_limit", uint64_t{0});  // 0: read buffers unbounded
   w->Add("track_sizes", YesNo(so.track_sizes));
   w->Add("inline_ascii_response", "no");
-  w->Add("ssl_enabled", "no");
+  // memcached 1.6.18's TLS settings, with or without -Z ("(null)" is its
+  // printf of an unset file name).
+  const TlsOptions& tls = o.tls;
+  w->Add("ssl_enabled", YesNo(tls.enabled));
+  w->Add("ssl_chain_cert", tls.chain_cert.empty() ? "(null)" : tls.chain_cert);
+  w->Add("ssl_key", tls.key.empty() ? "(null)" : tls.key);
+  w->AddSigned("ssl_verify_mode", tls.verify_mode);
+  w->AddSigned("ssl_keyformat", tls.keyformat);
+  w->Add("ssl_ciphers", tls.ciphers.empty() ? "NULL" : tls.ciphers);
+  w->Add("ssl_ca_cert", tls.ca_cert.empty() ? "NULL" : tls.ca_cert);
+  w->Add("ssl_wbuf_size", static_cast<uint64_t>(tls.wbuf_size));
+  w->Add("ssl_session_cache", YesNo(tls.session_cache));
+  w->Add("ssl_kernel_tls", YesNo(tls.kernel_tls));
+  w->Add("ssl_min_version", TlsVersionName(tls.min_version));
 }
 
 void WriteItemSizes(const Store& store, StatsWriter* w) {

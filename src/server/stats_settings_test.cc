@@ -111,7 +111,17 @@ TEST_F(StatsSettingsTest, DefaultsInMemcachedsOrderAndFormats) {
             "STAT read_buf_mem_limit 0\r\n"
             "STAT track_sizes no\r\n"
             "STAT inline_ascii_response no\r\n"
-            "STAT ssl_enabled no\r\n");
+            "STAT ssl_enabled no\r\n"
+            "STAT ssl_chain_cert (null)\r\n"
+            "STAT ssl_key (null)\r\n"
+            "STAT ssl_verify_mode 0\r\n"
+            "STAT ssl_keyformat 1\r\n"
+            "STAT ssl_ciphers NULL\r\n"
+            "STAT ssl_ca_cert NULL\r\n"
+            "STAT ssl_wbuf_size 16384\r\n"
+            "STAT ssl_session_cache no\r\n"
+            "STAT ssl_kernel_tls no\r\n"
+            "STAT ssl_min_version tlsv1.2\r\n");
   FLAGS_v = saved_v;
 }
 

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstdio>
 
+#include "base/numbers.h"
 #include "server/flags.h"
 
 namespace memcd {
@@ -49,6 +50,8 @@ constexpr SuboptionSpec kSuboptions[] = {
     {"idle_timeout", "idle_timeout", SubValue::kRequired, nullptr, true},
     {"maxconns_fast", "maxconns_fast", SubValue::kFixed, "true", false},
     {"no_maxconns_fast", "maxconns_fast", SubValue::kFixed, "false", false},
+    {"metrics_port", "metrics_port", SubValue::kRequired, nullptr, true},
+    {"hot_keys_sample", "hot_keys_sample", SubValue::kRequired, nullptr, true},
 };
 
 // memcached 1.6.18's -o suboptions not implemented yet (its own list plus
@@ -58,10 +61,7 @@ constexpr const char* kIgnoredSuboptions[] = {
     "watcher_logbuf_size", "worker_logbuf_size", "no_inline_ascii_resp",
     "modern", "no_modern", "no_chunked_items",
     "inline_ascii_resp", "no_drop_privileges", "drop_privileges",
-    "resp_obj_mem_limit", "read_buf_mem_limit", "ssl_chain_cert", "ssl_key",
-    "ssl_verify_mode", "ssl_keyformat", "ssl_ciphers", "ssl_ca_cert",
-    "ssl_wbuf_size", "ssl_session_cache", "ssl_kernel_tls", "ssl_min_version",
-    "sock_cookie_id", "ext_path", "ext_page_size", "ext_wbuf_size",
+    "resp_obj_mem_limit", "read_buf_mem_limit", "sock_cookie_id", "ext_path", "ext_page_size", "ext_wbuf_size",
     "ext_threads", "ext_io_depth", "ext_item_size", "ext_item_age",
     "ext_low_ttl", "ext_recache_rate", "ext_compact_under", "ext_drop_under",
     "ext_max_sleep", "ext_max_frag", "ext_drop_unread",
@@ -112,6 +112,47 @@ bool ApplyChunkSuboption(std::string_view name, std::string_view token,
   return SetFlag("slab_chunk_max", std::to_string(bytes), name, error);
 }
 
+// -o ssl_*: memcached's parsing and messages. The values are checked here;
+// the files only when -Z loads them. False with *error for a bad one.
+bool ApplyTlsSuboption(std::string_view name, bool has_value, std::string_view value,
+                       std::string* error) {
+  const std::string n(name);
+  if (name == "ssl_session_cache" || name == "ssl_kernel_tls") {
+    return SetFlag(n.c_str(), "true", name, error);
+  }
+  if (!has_value) {
+    *error = "Missing " + n + " argument";
+    return false;
+  }
+  if (name == "ssl_chain_cert" || name == "ssl_key" || name == "ssl_ciphers" ||
+      name == "ssl_ca_cert") {
+    return SetFlag(n.c_str(), std::string(value), name, error);
+  }
+  std::string number;
+  if (name == "ssl_wbuf_size") {  // unsigned kilobytes
+    uint32_t kb = 0;
+    if (ParseUint32(value, &kb)) number = std::to_string(kb);
+  } else {
+    int32_t v = 0;
+    if (ParseInt32(value, &v)) number = std::to_string(v);
+    if (!number.empty() && name != "ssl_keyformat" && (v < 0 || v > 3)) {
+      *error = "Invalid " + n + ". Use help to see valid options.";
+      return false;
+    }
+  }
+  if (number.empty()) {
+    *error = "could not parse argument to " + n;
+    return false;
+  }
+  return SetFlag(n.c_str(), number, name, error);
+}
+
+constexpr const char* kTlsSuboptions[] = {
+    "ssl_chain_cert", "ssl_key", "ssl_verify_mode", "ssl_keyformat",
+    "ssl_ciphers", "ssl_ca_cert", "ssl_wbuf_size", "ssl_session_cache",
+    "ssl_kernel_tls", "ssl_min_version",
+};
+
 }  // namespace
 
 bool ApplySuboption(std::string_view token, std::string* error) {
@@ -120,6 +161,11 @@ bool ApplySuboption(std::string_view token, std::string* error) {
   const bool has_value = eq != std::string_view::npos;
   if (name == "slab_chunk_max" || name == "slab_sizes") {
     return ApplyChunkSuboption(name, token, eq, error);
+  }
+  for (const char* tls : kTlsSuboptions) {
+    if (name != tls) continue;
+    const std::string_view value = has_value ? token.substr(eq + 1) : std::string_view();
+    return ApplyTlsSuboption(name, has_value, value, error);
   }
   for (const SuboptionSpec& spec : kSuboptions) {
     if (name != spec.name) continue;

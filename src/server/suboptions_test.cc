@@ -196,9 +196,7 @@ TEST(CommandLineTest, EveryMemcachedSuboptionIsAcceptedWithAWarning) {
       "no_modern no_chunked_items "
       "inline_ascii_resp "
       "no_drop_privileges drop_privileges resp_obj_mem_limit "
-      "read_buf_mem_limit ssl_chain_cert ssl_key ssl_verify_mode ssl_keyformat "
-      "ssl_ciphers ssl_ca_cert ssl_wbuf_size ssl_session_cache ssl_kernel_tls "
-      "ssl_min_version sock_cookie_id ext_path ext_page_size ext_wbuf_size "
+      "read_buf_mem_limit sock_cookie_id ext_path ext_page_size ext_wbuf_size "
       "ext_threads ext_io_depth ext_item_size ext_item_age ext_low_ttl "
       "ext_recache_rate ext_compact_under ext_drop_under ext_max_sleep "
       "ext_max_frag ext_drop_unread slab_automove_freeratio";

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "base/numbers.h"
+#include "net/tls.h"
 #include "server/admin_commands.h"
 #include "server/crawler_commands.h"
 #include "server/lru_commands.h"
@@ -82,6 +83,7 @@ TextHandler::Next TextHandler::Handle(const TextRequest& req, ResponseBuffer* ou
     {
       if (admin_ != nullptr) admin_->prefixes->RecordDelete(req.key);
       const WatchDelete watch(*ctx_, req.key);
+      stats_->hot_keys.NoteWrite(req.key, *ctx_->clock);
       if (store->Delete(req.key)) {
         watch.Deleted(WatchDeleteCmd::kDelete);
         stats_->delete_hits.Add();
@@ -137,6 +139,18 @@ TextHandler::Next TextHandler::Handle(const TextRequest& req, ResponseBuffer* ou
 
     case TextCommand::kQuit:
       return Next::kClose;
+
+    case TextCommand::kRefreshCerts: {
+      // -Z: reload the certificate and key for new connections. As
+      // memcached, noreply hushes "OK" but never the error.
+      std::string error = "Error TLS not enabled";
+      if (ctx_->tls != nullptr && ctx_->tls->Reload(&error)) {
+        Reply(req, out, "OK");
+      } else {
+        out->AppendLine(error);
+      }
+      return Next::kCommand;
+    }
 
     case TextCommand::kStats:
       Stats(req, out);
@@ -236,6 +250,7 @@ void TextHandler::Get(const TextRequest& req, ResponseBuffer* out) {
     ItemRef item = touch ? store->GetAndTouch(key, exptime) : store->Get(key);
     if (admin_ != nullptr) admin_->prefixes->RecordGet(key, static_cast<bool>(item));
     WatchFetch(*ctx_, key, item, current_fd_);
+    stats_->hot_keys.NoteRead(key, *ctx_->clock);
     // As memcached: gat/gats count as touches, not as gets.
     (touch ? stats_->touch_cmds : stats_->get_cmds).Add();
     if (!item) {
@@ -314,6 +329,7 @@ void TextHandler::CompleteStore(PendingStore* pending, bool terminated,
   stats_->set_cmds.Add();
   StoreResult r = ctx_->store->StoreItem(item, pending->mode, pending->cas_in);
   WatchStore(*ctx_, item, pending->mode, r, current_fd_);
+  if (item) stats_->hot_keys.NoteWrite(item.key(), *ctx_->clock);
   if (pending->mode == StoreMode::kCas) {
     if (r == StoreResult::kStored) stats_->cas_hits.Add();
     if (r == StoreResult::kExists) stats_->cas_badval.Add();
@@ -332,6 +348,7 @@ void TextHandler::Arith(const TextRequest& req, ResponseBuffer* out) {
   const bool incr = req.command == TextCommand::kIncr;
   uint64_t value = 0;
   ArithResult r = ctx_->store->Arith(req.key, incr, req.delta, &value);
+  stats_->hot_keys.NoteWrite(req.key, *ctx_->clock);
   switch (r) {
     case ArithResult::kOk: {
       (incr ? stats_->incr_hits : stats_->decr_hits).Add();

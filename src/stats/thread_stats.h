@@ -7,6 +7,8 @@
 #include <cstdint>
 
 #include "stats/counter.h"
+#include "stats/hot_keys.h"
+#include "stats/latency_histogram.h"
 
 namespace memcd {
 
@@ -50,6 +52,10 @@ struct ThreadStats {
   MEMCD_THREAD_COUNTERS(MEMCD_DECLARE_COUNTER)
 #undef MEMCD_DECLARE_COUNTER
   Counter lru_hits[kLruHitSlots];
+  // Not in ThreadStatsTotals, and not zeroed by "stats reset": /metrics
+  // histograms stay monotonic, and hot keys have their own window.
+  LatencyHistogram latency[kCommandFamilyCount];  // indexed by CommandFamily
+  HotKeySketch hot_keys;
 };
 
 // A plain sum of ThreadStats.
