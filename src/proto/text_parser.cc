@@ -70,15 +70,12 @@ std::string_view RestAfter(std::string_view line, std::string_view token) {
   return TrimSpaces(line.substr(end));
 }
 
-// memcached's length limit, plus memcd's refusal of control characters so
-// that a key can never smuggle a line break or NUL into logs and replies.
+// memcached's length limit. Like memcached, any other byte but the space
+// that ends the key is accepted (clients such as memcaslap send control
+// characters); a NUL is refused, where memcached cuts the line there.
 bool IsValidKey(std::string_view key) {
-  if (key.empty() || key.size() > kKeyMaxLength) return false;
-  for (char c : key) {
-    const unsigned char b = static_cast<unsigned char>(c);
-    if (b < 0x20 || b == 0x7f) return false;
-  }
-  return true;
+  return !key.empty() && key.size() <= kKeyMaxLength &&
+         key.find('\0') == std::string_view::npos;
 }
 
 ParseResult Ok(bool noreply) {

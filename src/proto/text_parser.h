@@ -8,7 +8,8 @@
 //
 // Tokens are separated by spaces only; every other byte, NUL included,
 // belongs to a token. Numbers are parsed by base/numbers.h. Keys are at most
-// kKeyMaxLength bytes and hold no control character (< 0x20 or 0x7f).
+// kKeyMaxLength bytes and hold no NUL (other control characters are
+// accepted, as memcached accepts them).
 #ifndef MEMCD_PROTO_TEXT_PARSER_H_
 #define MEMCD_PROTO_TEXT_PARSER_H_
 
