@@ -244,6 +244,27 @@ sub lines_like {
   like($all, qr/\nskipped=\d+\n$TS type=item_get key=k /, 'skipped count announced');
 }
 
+# -o worker_logbuf_size (KiB) bounds each thread's buffer: a burst larger
+# than 1 KiB of records is partly dropped, and counted.
+if (is_memcd()) {
+  my $srv = MemcdTest->start(args => '-o worker_logbuf_size=1,watcher_logbuf_size=512');
+  my $s = $srv->sock;
+  my $st = stats($s, 'settings');
+  is("$st->{worker_logbuf_size} $st->{watcher_logbuf_size}", '1024 524288',
+     'stats settings: the buffer sizes in bytes');
+  my $w = $srv->sock;
+  mem_cmd_is($w, "watch fetchers\r\n", "OK\r\n");
+  mem_cmd_is($s, "get k\r\n" x 200, "END\r\n" x 200, '200 gets at once');
+  # The log thread adds a buffer's drops to the stats when it drains it.
+  my $dropped = 0;
+  for (1 .. 150) {
+    $dropped = stats($s)->{log_worker_dropped};
+    last if $dropped > 0;
+    select(undef, undef, undef, 0.02);
+  }
+  ok($dropped > 0, 'a 1 KiB worker buffer drops some');
+}
+
 # "stats detail" counts meta and binary requests as text ones.
 {
   my $srv = MemcdTest->start;

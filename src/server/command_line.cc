@@ -692,6 +692,12 @@ bool BuildOptions(ServerOptions* options, std::string* error) {
     return Refuse("hot_keys_sample must not be negative", error);
   }
   out.hot_keys_sample = FLAGS_hot_keys_sample;
+  // Given in KiB, as memcached; a buffer must hold at least one line.
+  if (FLAGS_watcher_logbuf_size < 1 || FLAGS_worker_logbuf_size < 1) {
+    return Refuse("watcher_logbuf_size and worker_logbuf_size must be at least 1 (KiB)", error);
+  }
+  out.watcher_logbuf_size = static_cast<size_t>(FLAGS_watcher_logbuf_size) * 1024;
+  out.worker_logbuf_size = static_cast<size_t>(FLAGS_worker_logbuf_size) * 1024;
   if (!BuildTlsOptions(&out, error)) return false;
   out.debug_time = FLAGS_debug_time;
   out.dump_enabled = !FLAGS_disable_dumping;

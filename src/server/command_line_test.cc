@@ -307,6 +307,31 @@ TEST(CommandLineTest, ObservabilityOptions) {
   }
 }
 
+// -o watcher_logbuf_size / worker_logbuf_size: KiB in, bytes out, as
+// memcached; 0 is refused.
+TEST(CommandLineTest, WatchLogBufferSizes) {
+  {
+    gflags::FlagSaver saver;
+    Outcome o = ParseArgs({});
+    ASSERT_EQ(CommandLineResult::kRun, o.result) << o.err;
+    EXPECT_EQ(256u * 1024, o.options.watcher_logbuf_size);
+    EXPECT_EQ(64u * 1024, o.options.worker_logbuf_size);
+  }
+  {
+    gflags::FlagSaver saver;
+    Outcome o = ParseArgs({"-o", "watcher_logbuf_size=1024,worker_logbuf_size=8"});
+    ASSERT_EQ(CommandLineResult::kRun, o.result) << o.err;
+    EXPECT_EQ(1024u * 1024, o.options.watcher_logbuf_size);
+    EXPECT_EQ(8u * 1024, o.options.worker_logbuf_size);
+  }
+  for (const char* bad : {"watcher_logbuf_size=0", "worker_logbuf_size=0"}) {
+    gflags::FlagSaver saver;
+    Outcome o = ParseArgs({"-o", bad});
+    EXPECT_EQ(CommandLineResult::kExitUsage, o.result) << bad;
+    EXPECT_NE(std::string::npos, o.err.find("logbuf_size must be at least 1")) << o.err;
+  }
+}
+
 TEST(CommandLineTest, GlogFlagsAreGflags) {
   gflags::FlagSaver saver;
   Outcome o =

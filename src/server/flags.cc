@@ -103,6 +103,12 @@ DEFINE_bool(maxconns_fast, true,
 DEFINE_int32(metrics_port, 0,
              "serve Prometheus metrics over HTTP at /metrics on this port; "
              "0 = off (-o metrics_port)");
+DEFINE_int32(watcher_logbuf_size, 256,
+             "KiB of unsent log lines kept per watch connection "
+             "(-o watcher_logbuf_size)");
+DEFINE_int32(worker_logbuf_size, 64,
+             "KiB of log records buffered per thread for watch "
+             "(-o worker_logbuf_size)");
 DEFINE_int32(hot_keys_sample, 16,
              "sample 1 in N gets and writes for stats hotkeys; 0 = off "
              "(-o hot_keys_sample)");

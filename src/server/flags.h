@@ -61,6 +61,8 @@ DECLARE_int32(idle_timeout);         // -o idle_timeout=N
 DECLARE_bool(maxconns_fast);         // -o maxconns_fast, no_maxconns_fast
 DECLARE_int32(metrics_port);         // -o metrics_port=N
 DECLARE_int32(hot_keys_sample);      // -o hot_keys_sample=N
+DECLARE_int32(watcher_logbuf_size);  // -o watcher_logbuf_size=KiB
+DECLARE_int32(worker_logbuf_size);   // -o worker_logbuf_size=KiB
 DECLARE_bool(enable_ssl);            // -Z
 DECLARE_string(ssl_chain_cert);      // -o ssl_chain_cert=<file>
 DECLARE_string(ssl_key);             // -o ssl_key=<file>

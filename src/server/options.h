@@ -47,6 +47,8 @@ struct ServerOptions {
   bool maxconns_fast = true;     // false: over -c, stop accepting instead
   int metrics_port = 0;          // -o metrics_port: HTTP /metrics; 0 = off
   int hot_keys_sample = 16;      // -o hot_keys_sample: 1 in N requests sampled; 0 = off
+  size_t watcher_logbuf_size = 256 * 1024;  // -o watcher_logbuf_size, in bytes
+  size_t worker_logbuf_size = 64 * 1024;    // -o worker_logbuf_size, in bytes
   TlsOptions tls;                // -Z, -o ssl_*
   StoreOptions store;            // -m -I -n -f -C -M -o hashpower
 };

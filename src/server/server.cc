@@ -134,7 +134,10 @@ bool Server::Start(std::string* error) {
 
   clock_.Tick();
   if (options_.watch_enabled) {
-    watch_log_ = std::make_unique<WatchLog>(WatchLog::Options{});
+    WatchLog::Options watch;
+    watch.watcher_buffer_size = options_.watcher_logbuf_size;
+    watch.worker_buffer_size = options_.worker_logbuf_size;
+    watch_log_ = std::make_unique<WatchLog>(watch);
     watch_log_->Start();
     options_.store.watch_log = watch_log_.get();
     ctx_.watch_log = watch_log_.get();

@@ -102,6 +102,8 @@ void WriteSettings(const ServerContext& ctx, StatsWriter* w) {
   w->Add("temp_lru", YesNo(lru.temp_lru));
   w->AddSigned("temporary_ttl", lru.temporary_ttl);
   w->Add("idle_timeout", static_cast<uint64_t>(o.idle_timeout));
+  w->Add("watcher_logbuf_size", static_cast<uint64_t>(o.watcher_logbuf_size));
+  w->Add("worker_logbuf_size", static_cast<uint64_t>(o.worker_logbuf_size));
   w->Add("read_buf_mem_limit", uint64_t{0});  // 0: read buffers unbounded
   w->Add("track_sizes", YesNo(so.track_sizes));
   w->Add("inline_ascii_response", "no");

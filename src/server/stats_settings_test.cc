@@ -108,6 +108,8 @@ TEST_F(StatsSettingsTest, DefaultsInMemcachedsOrderAndFormats) {
             "STAT temp_lru no\r\n"
             "STAT temporary_ttl 61\r\n"
             "STAT idle_timeout 0\r\n"
+            "STAT watcher_logbuf_size 262144\r\n"
+            "STAT worker_logbuf_size 65536\r\n"
             "STAT read_buf_mem_limit 0\r\n"
             "STAT track_sizes no\r\n"
             "STAT inline_ascii_response no\r\n"

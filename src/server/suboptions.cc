@@ -52,13 +52,15 @@ constexpr SuboptionSpec kSuboptions[] = {
     {"no_maxconns_fast", "maxconns_fast", SubValue::kFixed, "false", false},
     {"metrics_port", "metrics_port", SubValue::kRequired, nullptr, true},
     {"hot_keys_sample", "hot_keys_sample", SubValue::kRequired, nullptr, true},
+    {"watcher_logbuf_size", "watcher_logbuf_size", SubValue::kRequired, nullptr, true},
+    {"worker_logbuf_size", "worker_logbuf_size", SubValue::kRequired, nullptr, true},
 };
 
 // memcached 1.6.18's -o suboptions not implemented yet (its own list plus
 // extstore's): tuning knobs, so an old command line still starts.
 constexpr const char* kIgnoredSuboptions[] = {
     "tail_repair_time", "hash_algorithm",
-    "watcher_logbuf_size", "worker_logbuf_size", "no_inline_ascii_resp",
+    "no_inline_ascii_resp",
     "modern", "no_modern", "no_chunked_items",
     "inline_ascii_resp", "no_drop_privileges", "drop_privileges",
     "resp_obj_mem_limit", "read_buf_mem_limit", "sock_cookie_id", "ext_path", "ext_page_size", "ext_wbuf_size",

@@ -191,7 +191,6 @@ TEST(CommandLineTest, EveryMemcachedSuboptionIsAcceptedWithAWarning) {
   const std::string kNames =
       "tail_repair_time "
       "hash_algorithm "
-      "watcher_logbuf_size worker_logbuf_size "
       "no_inline_ascii_resp modern "
       "no_modern no_chunked_items "
       "inline_ascii_resp "
