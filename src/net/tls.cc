@@ -57,9 +57,11 @@ std::string TakeSslError() {
   return buf;
 }
 
-const char* PathOrNull(const std::string& path) {
-  return path.empty() ? nullptr : path.c_str();
-}
+// memcached hands OpenSSL a null path when a file option is missing, and
+// prints what OpenSSL then reports (fopen(NULL) failing with EFAULT). memcd
+// does not make that call (a sanitizer's fopen would crash on it) and
+// reports the same words.
+constexpr char kNullPathError[] = "error:8000000E:system library::Bad address";
 
 const char* PathForMessage(const std::string& path) {
   return path.empty() ? "(null)" : path.c_str();  // what memcached's printf shows
@@ -94,12 +96,15 @@ SSL_CTX* TlsContext::Build(std::string* error) {
     SSL_CTX_set_min_proto_version(ctx, kVersions[options_.min_version]);
   }
   // memcached's checks and messages, in its order.
-  if (SSL_CTX_use_certificate_chain_file(ctx, PathOrNull(options_.chain_cert)) != 1) {
+  if (options_.chain_cert.empty() ||
+      SSL_CTX_use_certificate_chain_file(ctx, options_.chain_cert.c_str()) != 1) {
     *error = std::string("Error loading the certificate chain: ") +
-             PathForMessage(options_.chain_cert) + " : " + TakeSslError();
-  } else if (SSL_CTX_use_PrivateKey_file(ctx, PathOrNull(options_.key), options_.keyformat) != 1) {
+             PathForMessage(options_.chain_cert) + " : " +
+             (options_.chain_cert.empty() ? kNullPathError : TakeSslError());
+  } else if (options_.key.empty() ||
+             SSL_CTX_use_PrivateKey_file(ctx, options_.key.c_str(), options_.keyformat) != 1) {
     *error = std::string("Error loading the key: ") + PathForMessage(options_.key) + " : " +
-             TakeSslError();
+             (options_.key.empty() ? kNullPathError : TakeSslError());
   } else if (SSL_CTX_check_private_key(ctx) != 1) {
     *error = "Error validating the certificate: " + TakeSslError();
   } else if (!options_.ca_cert.empty() &&
