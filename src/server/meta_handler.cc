@@ -125,7 +125,8 @@ void MetaHandler::Get(const MetaRequest& req, ResponseBuffer* out) {
   if (!got.item) {
     stats_->get_misses.Add();
     if (req.has('q')) return;
-    std::string line = "EN";
+    std::string& line = line_;
+    line.assign("EN");
     AppendOpaqueAndKey(req, &line);
     line.append("\r\n");
     out->Append(line);
@@ -136,7 +137,7 @@ void MetaHandler::Get(const MetaRequest& req, ResponseBuffer* out) {
 
   const ItemRef& item = got.item;
   const RelTime now = clock->Now();
-  std::string line;
+  std::string& line = line_;  // every path below assigns it first
   if (req.has('v')) {
     line = "VA ";
     AppendNumber(item.value_length(), &line);
@@ -260,7 +261,7 @@ void MetaHandler::CompleteStore(PendingStore* pending, bool terminated,
     if (r == StoreResult::kExists) stats_->cas_badval.Add();
     if (r == StoreResult::kNotFound) stats_->cas_misses.Add();
   }
-  std::string line;
+  std::string& line = line_;  // every path below assigns it first
   switch (r) {
     case StoreResult::kStored:
       if (pending->noreply) return;
@@ -301,7 +302,7 @@ void MetaHandler::Delete(const MetaRequest& req, ResponseBuffer* out) {
   const WatchDelete watch(*ctx_, req.key());
   stats_->hot_keys.NoteWrite(req.key(), *ctx_->clock);
   const MetaDeleteResult r = ctx_->store->MetaDelete(req.key(), options);
-  std::string line;
+  std::string& line = line_;  // every path below assigns it first
   switch (r) {
     case MetaDeleteResult::kDeleted:
       // Marking stale (I) or emptying (x) keeps the item: not a deletion.
@@ -344,7 +345,7 @@ void MetaHandler::Arith(const MetaRequest& req, ResponseBuffer* out) {
   const MetaArithResult r = ctx_->store->MetaArith(req.key(), options,
                                                    &outcome);
   stats_->hot_keys.NoteWrite(req.key(), *ctx_->clock);
-  std::string line;
+  std::string& line = line_;  // every path below assigns it first
   switch (r) {
     case MetaArithResult::kOk:
       (options.incr ? stats_->incr_hits : stats_->decr_hits).Add();

@@ -55,6 +55,9 @@ class MetaHandler {
   ServerContext* ctx_;
   ThreadStats* stats_;
   int current_fd_ = -1;
+  // Scratch for reply lines: reused so that a long line (flags, a key)
+  // costs no allocation per request.
+  std::string line_;
 };
 
 }  // namespace memcd

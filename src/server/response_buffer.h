@@ -36,9 +36,9 @@ class ResponseBuffer {
   // Returns room for up to `max` bytes of text; Commit() what was written.
   char* Reserve(size_t max);
   void Commit(size_t n);
-  // Queues the item's value followed by "\r\n" without copying it: one
-  // iovec per piece of the value (see ValueReader), the item held until
-  // Clear().
+  // Queues the item's value followed by "\r\n". A small value (up to 1 KiB)
+  // is copied into the text; a larger one is not copied: one iovec per piece
+  // of the value (see ValueReader), the item held until Clear().
   void AppendValue(ItemRef item);
   // The same without the "\r\n" (binary protocol replies).
   void AppendValueBytes(ItemRef item);

@@ -260,6 +260,38 @@ TEST_F(SessionTest, StalledReaderHoldsItsItemsUntilItCloses) {
   EXPECT_EQ(UsedChunks(store_.get()), 0u);
 }
 
+// Values up to 1 KiB are copied into the reply text and their items let go
+// at once; bigger ones are sent from item memory and held until Clear().
+TEST(ResponseBufferTest, SmallValuesAreCopiedLargeOnesHeld) {
+  FakeClock clock;
+  Store store(StoreOptions(), &clock);
+  auto set = [&store](const std::string& key, const std::string& value) {
+    ItemRef item;
+    ASSERT_EQ(store.Allocate(key, 0, 0, static_cast<uint32_t>(value.size()), &item),
+              AllocResult::kOk);
+    ValueWriter w(item);
+    w.Write(value.data(), value.size());
+    ASSERT_EQ(store.StoreItem(item, StoreMode::kSet, 0), StoreResult::kStored);
+  };
+  const std::string small(1024, 's');
+  const std::string large(1025, 'L');
+  set("small", small);
+  set("large", large);
+  BufferPool pool(16 * 1024, 4);
+  ResponseBuffer out(&pool);
+  out.AppendValue(store.Get("small"));
+  out.AppendValue(store.Get("large"));
+  out.AppendValueBytes(store.Get("small"));
+  ASSERT_TRUE(store.Delete("small"));
+  ASSERT_TRUE(store.Delete("large"));
+  EXPECT_EQ(UsedChunks(&store), 1u) << "only the large value is still referenced";
+  std::string got;
+  out.CopyPendingTo(&got);
+  EXPECT_EQ(got, small + "\r\n" + large + "\r\n" + small);
+  out.Clear();
+  EXPECT_EQ(UsedChunks(&store), 0u);
+}
+
 TEST(ResponseBufferTest, PartialWritesResumeWhereTheyStopped) {
   int sv[2];
   ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
