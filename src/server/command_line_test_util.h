@@ -22,6 +22,12 @@ struct Outcome {
   std::string err;  // captured stderr
 };
 
+// A command line ParseCommandLine refuses, and its exact stderr.
+struct UsageCase {
+  std::vector<std::string> args;
+  std::string err;
+};
+
 // Runs ParseCommandLine on "memcd" followed by `args`. Callers hold a
 // gflags::FlagSaver so that no flag value leaks into the next case.
 inline Outcome ParseArgs(const std::vector<std::string>& args) {
