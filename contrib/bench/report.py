@@ -6,42 +6,8 @@ import datetime
 import os
 import platform
 import statistics
-import subprocess
 
-from servers import version_of
-
-
-def _git(source_dir, *argv):
-    try:
-        out = subprocess.run(["git", "-C", source_dir] + list(argv),
-                             capture_output=True, text=True, timeout=10)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return out.stdout.strip() if out.returncode == 0 else None
-
-
-def commit_of(source_dir):
-    """Short HEAD commit, "+changes" when tracked files differ (read-only)."""
-    head = _git(source_dir, "rev-parse", "--short", "HEAD")
-    if head is None:
-        return "unknown (not a git checkout)"
-    try:
-        dirty = subprocess.run(["git", "-C", source_dir, "diff-index", "--quiet", "HEAD", "--"],
-                               capture_output=True, timeout=10).returncode == 1
-    except (OSError, subprocess.TimeoutExpired):
-        dirty = False
-    return head + ("+changes" if dirty else "")
-
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
+from benchcommon import commit_of, cpu_model, print_table, version_of
 
 
 def load_average():
@@ -70,12 +36,6 @@ def print_machine(args, source_dir):
     print(f"  run         {mode}: {args.rounds} rounds x {args.seconds:g} s measured "
           f"(+{args.warmup:g} s warm-up), order A B B A ...")
     print(flush=True)
-
-
-def _table(header, rows):
-    widths = [max(len(str(r[i])) for r in [header] + rows) for i in range(len(header))]
-    for r in [header] + rows:
-        print("  " + "  ".join(str(c).rjust(w) for c, w in zip(r, widths)))
 
 
 def summarize(rounds):
@@ -108,7 +68,7 @@ def print_config(config, results, labels, ratio_lines):
                          f"{s['ops_max']:.0f}", f"{s['p50_us']:.0f}", f"{s['p99_us']:.0f}",
                          f"{s['cpu_us_per_op']:.2f}", f"{s['rss_kib'] / 1024:.1f}",
                          f"{s['hit_ratio']:.3f}", s["error_replies"]])
-    _table(["workload", "server", "ops/s med", "min", "max", "p50 us", "p99 us",
+    print_table(["workload", "server", "ops/s med", "min", "max", "p50 us", "p99 us",
             "cpu us/op", "RSS MiB", "hits", "refused"], rows)
     for workload, by_label in results:
         a, b = (summarize(by_label[label]) for label in labels)
@@ -130,7 +90,7 @@ def print_stress(results):
         return
     print("stress: contrib/concurrent.py, set then get with random values "
           "(1 B-10 KiB), every value verified")
-    _table(["server", "threads", "requests", "ops", "ops/s", "errors", "mismatches", "status"],
+    print_table(["server", "threads", "requests", "ops", "ops/s", "errors", "mismatches", "status"],
            [[r["server"], r["threads"], r["requests"], r["ops"], r["ops_per_sec"], r["errors"],
              r["mismatches"], "ok" if r["status"] == 0 else f"FAILED ({r['status']})"]
             for r in results])

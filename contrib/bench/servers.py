@@ -12,18 +12,13 @@ import socket
 import subprocess
 import time
 
+from benchcommon import free_port
+
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 class ServerError(Exception):
     """A server would not start, died, or answered nonsense."""
-
-
-def free_port():
-    """A TCP port on 127.0.0.1 that nobody listened on a moment ago."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def cpu_seconds(pid):
@@ -40,16 +35,6 @@ def rss_kib(pid):
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
     raise ServerError(f"no VmRSS in /proc/{pid}/status")
-
-
-def version_of(binary):
-    """First line of `BINARY -V`, or a note that it failed."""
-    try:
-        out = subprocess.run([binary, "-V"], capture_output=True, text=True, timeout=10)
-        text = (out.stdout or out.stderr).strip().splitlines()
-        return text[0] if text else f"(no output, status {out.returncode})"
-    except (OSError, subprocess.TimeoutExpired) as e:
-        return f"(failed: {e})"
 
 
 class Server:

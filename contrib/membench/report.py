@@ -3,38 +3,12 @@ the `ratio NAME memcd/memcached=x.xx` lines that close the report."""
 import datetime
 import os
 import platform
-import subprocess
 
 import storm
-from servers import version_of
+from benchcommon import commit_of, cpu_model, print_table, version_of
 
 MIB = 1 << 20
 TARGET_PER_ITEM = 0.8  # issue 3: memcd's bytes per item at most 0.8x memcached's
-
-
-def _git(source_dir, *argv):
-    try:
-        out = subprocess.run(["git", "-C", source_dir] + list(argv),
-                             capture_output=True, text=True, timeout=10)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return out.stdout.strip() if out.returncode == 0 else None
-
-
-def commit_of(source_dir):
-    """Short HEAD commit, with "+changes" when tracked files differ from it.
-
-    Uses read-only plumbing (diff-index does not refresh the index)."""
-    head = _git(source_dir, "rev-parse", "--short", "HEAD")
-    if head is None:
-        return "unknown (not a git checkout)"
-    try:
-        dirty = subprocess.run(["git", "-C", source_dir, "diff-index", "--quiet",
-                                "HEAD", "--"], capture_output=True,
-                               timeout=10).returncode == 1
-    except (OSError, subprocess.TimeoutExpired):
-        dirty = False
-    return head + ("+changes" if dirty else "")
 
 
 def _meminfo_total():
@@ -48,23 +22,12 @@ def _meminfo_total():
     return "unknown"
 
 
-def _cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
 def print_machine(args, source_dir):
     now = datetime.datetime.now(datetime.timezone.utc)
     print("membench: memcd against memcached")
     print(f"  date        {now.strftime('%Y-%m-%d %H:%M:%S UTC')}")
     print(f"  nproc       {len(os.sched_getaffinity(0))} (of {os.cpu_count()}), "
-          f"{_cpu_model()}")
+          f"{cpu_model()}")
     print(f"  memory      {_meminfo_total()}")
     print(f"  kernel      {platform.system()} {platform.release()}")
     print(f"  python      {platform.python_version()}")
@@ -75,12 +38,6 @@ def print_machine(args, source_dir):
     print(f"  run         {mode}: items {args.items}, storm {args.seconds:g} s x "
           f"{args.conns} conns, {args.requests} Zipf requests, seed {args.seed}")
     print(flush=True)
-
-
-def _table(header, rows):
-    widths = [max(len(str(r[i])) for r in [header] + rows) for i in range(len(header))]
-    for r in [header] + rows:
-        print("  " + "  ".join(str(c).rjust(w) for c, w in zip(r, widths)))
 
 
 def _ratio(ratios, name, memcd, memcached, note=""):
@@ -107,7 +64,7 @@ def _print_items(groups, ratios):
                          f"{r['stats_bytes'] / max(1, r['curr_items']):.1f}",
                          r["curr_items"], r["evictions"], r["hash_power"],
                          f"{r['load_seconds']:.1f}", r["bad_samples"]])
-    _table(["value", "items", "server", "RSS0 MiB", "RSS1 MiB", "RSS/item",
+    print_table(["value", "items", "server", "RSS0 MiB", "RSS1 MiB", "RSS/item",
             "bytes/item", "curr_items", "evictions", "hashpower", "load s",
             "bad reads"], rows)
     for group in groups:
@@ -141,7 +98,7 @@ def _print_classes(results):
             rows.append([r["server"], cls, f.get("chunk_size", "?"),
                          f.get("total_pages", "0"), f.get("number", "0"),
                          f.get("evicted", "0"), f.get("outofmemory", "0")])
-    _table(["server", "class", "chunk", "pages", "items", "evicted",
+    print_table(["server", "class", "chunk", "pages", "items", "evicted",
             "outofmemory"], rows)
 
 
@@ -155,7 +112,7 @@ def _print_storm(results, ratios, verbose):
                      r["sets"], f"{r['sets'] / max(r['seconds'], 1e-9):.0f}",
                      f"{r['bytes_written'] / MIB:.0f}", r["evictions"],
                      r["curr_items"], r["unanswered"]])
-    _table(["server", "RSS0 MiB", "max RSS", "max-64MiB", "end RSS", "sets",
+    print_table(["server", "RSS0 MiB", "max RSS", "max-64MiB", "end RSS", "sets",
             "sets/s", "MiB in", "evictions", "items", "unanswered"], rows)
     print("  replies per value size (late = sets sent in the last quarter of the run)")
     rows = []
@@ -167,7 +124,7 @@ def _print_storm(results, ratios, verbose):
             rows.append([r["server"], name, c.stored[i], c.errors[i], c.other[i],
                          c.late_sets[i], c.late_stored[i],
                          "STOPPED" if name in stopped else "ok"])
-    _table(["server", "size", "STORED", "SERVER_ERROR", "other", "late sets",
+    print_table(["server", "size", "STORED", "SERVER_ERROR", "other", "late sets",
             "late STORED", "accepting"], rows)
     for r in results:
         for line, count in r["counts"].error_lines.most_common(4):
@@ -212,7 +169,7 @@ def _print_hits(results, ratios):
                          f"{r['hit_ratio_warm']:.4f}", f"{row['ideal']:.4f}",
                          r["curr_items"], r["evictions"], r["set_failures"],
                          f"{r['seconds']:.1f}"])
-    _table(["workload", "server", "hit ratio", "warm", "oracle", "items",
+    print_table(["workload", "server", "hit ratio", "warm", "oracle", "items",
             "evictions", "set fails", "secs"], rows)
     for row in results:
         by = {r["server"]: r for r in row["servers"]}

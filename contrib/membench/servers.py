@@ -10,10 +10,10 @@ which is why they run with `-u root` when we are root: a credential change
 import ctypes
 import os
 import signal
-import socket
 import subprocess
 import time
 
+from benchcommon import free_port
 from client import Connection, ProtocolError
 
 _PR_SET_PDEATHSIG = 1
@@ -28,13 +28,6 @@ def _die_with_parent():
         pass  # best effort: the finally blocks still stop the servers
 
 
-def free_port():
-    """A TCP port on 127.0.0.1 that nobody listened on a moment ago."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def rss_kib(pid):
     """VmRSS of PID in KiB, or None if the process is gone."""
     try:
@@ -45,17 +38,6 @@ def rss_kib(pid):
     except OSError:
         return None
     return None
-
-
-def version_of(binary):
-    """First line of `BINARY -V`, or a note that it failed."""
-    try:
-        out = subprocess.run([binary, "-V"], capture_output=True, text=True,
-                             timeout=10)
-        text = (out.stdout or out.stderr).strip().splitlines()
-        return text[0] if text else f"(no output, status {out.returncode})"
-    except (OSError, subprocess.TimeoutExpired) as e:
-        return f"(failed: {e})"
 
 
 class ServerError(Exception):
