@@ -5,6 +5,7 @@
 use strict;
 use warnings;
 use Test::More;
+use MemcdBinary;
 use MemcdTest;
 
 # Opcodes.
@@ -26,22 +27,10 @@ my %TEXT = (enoent => 'Not found', eexists => 'Data exists for key.',
             delta_badval => 'Non-numeric server-side value for incr or decr');
 
 # A request: req(op, key => , extras => , value => , cas => , opaque => ).
-sub req {
-  my ($op, %a) = @_;
-  my ($key, $ext, $val) = map { defined $_ ? $_ : '' } @a{qw(key extras value)};
-  return pack('CCnCCnNNQ>', 0x80, $OP{$op}, length $key, length $ext, 0, 0,
-              length($ext) + length($key) + length($val), $a{opaque} || 0,
-              $a{cas} || 0) . $ext . $key . $val;
-}
+sub req { my ($op, %a) = @_; return bin_request($OP{$op}, %a) }
 
 # A reply: res(op, status, cas => , extras => , key => , body => , opaque => ).
-sub res {
-  my ($op, $status, %a) = @_;
-  my ($key, $ext, $body) = map { defined $_ ? $_ : '' } @a{qw(key extras body)};
-  return pack('CCnCCnNNQ>', 0x81, $OP{$op}, length $key, length $ext, 0,
-              $ST{$status}, length($ext) + length($key) + length($body),
-              $a{opaque} || 0, $a{cas} || 0) . $ext . $key . $body;
-}
+sub res { my ($op, $status, %a) = @_; return bin_reply($OP{$op}, $ST{$status}, %a) }
 
 # An error reply with memcached's text.
 sub err { my ($op, $status, %a) = @_; return res($op, $status, body => $TEXT{$status}, %a) }

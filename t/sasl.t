@@ -10,6 +10,7 @@ use warnings;
 use File::Temp qw(tempdir);
 use Sys::Hostname qw(hostname);
 use Test::More;
+use MemcdBinary;
 use MemcdTest;
 
 my %OP = (get => 0x00, set => 0x01, noop => 0x0a, version => 0x0b,
@@ -18,21 +19,11 @@ my %OP = (get => 0x00, set => 0x01, noop => 0x0a, version => 0x0b,
 my %ST = (ok => 0, einval => 4, auth_error => 0x20, auth_continue => 0x21,
           unknown => 0x81);
 
-sub req {
-  my ($op, %a) = @_;
-  my ($key, $ext, $val) = map { defined $_ ? $_ : '' } @a{qw(key extras value)};
-  return pack('CCnCCnNNQ>', 0x80, $OP{$op}, length $key, length $ext, 0, 0,
-              length($ext) + length($key) + length($val), $a{opaque} || 0,
-              $a{cas} || 0) . $ext . $key . $val;
-}
+# A request: req(op, key => , extras => , value => , cas => , opaque => ).
+sub req { my ($op, %a) = @_; return bin_request($OP{$op}, %a) }
 
-sub res {
-  my ($op, $status, %a) = @_;
-  my ($key, $ext, $body) = map { defined $_ ? $_ : '' } @a{qw(key extras body)};
-  return pack('CCnCCnNNQ>', 0x81, $OP{$op}, length $key, length $ext, 0,
-              $ST{$status}, length($ext) + length($key) + length($body),
-              $a{opaque} || 0, $a{cas} || 0) . $ext . $key . $body;
-}
+# A reply: res(op, status, cas => , extras => , key => , body => , opaque => ).
+sub res { my ($op, $status, %a) = @_; return bin_reply($OP{$op}, $ST{$status}, %a) }
 
 sub auth_error { my ($op, %a) = @_; return res($op, 'auth_error', body => 'Auth failure.', %a) }
 sub plain { my ($user, $pass) = @_; return "\0$user\0$pass" }

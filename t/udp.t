@@ -8,6 +8,7 @@ use Test::More;
 use IO::Select;
 use IO::Socket::INET;
 use IO::Socket::IP;
+use MemcdBinary;
 use MemcdTest;
 
 sub free_udp_port {
@@ -111,11 +112,6 @@ for my $case (@meta) {
 }
 
 # Binary requests over UDP (-B auto: a datagram starting with 0x80).
-sub bin_req {
-  my ($op, $key, $ext, $val, $opaque) = @_;
-  return pack('CCnCCnNNQ>', 0x80, $op, length $key, length $ext, 0, 0,
-              length($ext) + length($key) + length($val), $opaque, 0) . $ext . $key . $val;
-}
 # [opcode, status, opaque, has cas, body] of each packet in a reply.
 sub bin_replies {
   my ($payload) = @_;
@@ -128,12 +124,12 @@ sub bin_replies {
   }
   return @out;
 }
-send($u, header(60, 0, 1) . bin_req(0x01, 'bk', pack('NN', 0, 0), 'hello', 1), 0);
+send($u, header(60, 0, 1) . bin_request(0x01, key => 'bk', extras => pack('NN', 0, 0), value => 'hello', opaque => 1), 0);
 my @got = map { parse($_) } datagrams($u);
 is_deeply([map { [bin_replies($_->[4])] } @got], [[[0x01, 0, 1, 1, '']]],
           'binary SET over UDP');
-send($u, header(61, 0, 1) . bin_req(0x09, 'nope', '', '', 2) . bin_req(0x0c, 'bk', '', '', 3)
-     . bin_req(0x0a, '', '', '', 4), 0);
+send($u, header(61, 0, 1) . bin_request(0x09, key => 'nope', opaque => 2)
+     . bin_request(0x0c, key => 'bk', opaque => 3) . bin_request(0x0a, opaque => 4), 0);
 @got = grep { length $_->[4] } map { parse($_) } datagrams($u);
 is_deeply([map { [bin_replies($_->[4])] } @got],
           [[[0x0c, 0, 3, 1, pack('N', 0) . 'bkhello']], [[0x0a, 0, 4, 0, '']]],
