@@ -72,6 +72,7 @@ sub lines_like {
 {
   my $srv = MemcdTest->start(args => '-m 2');
   my $c = $srv->sock;
+  my $idle_conns = stats($c)->{curr_connections};
 
   # Replies to the command itself.
   for my $bad ('watch foo', 'watch fetchers bogus') {
@@ -111,6 +112,10 @@ sub lines_like {
        'no watch with replies queued');
   }
 
+  # The connections above are closed; wait until the server has seen that,
+  # or their conn_close lines would reach the watcher below.
+  is(wait_stat($c, 'curr_connections', $idle_conns), $idle_conns,
+     'earlier connections closed');
   my $w = $srv->sock;
   mem_cmd_is($w, "watch fetchers mutations evictions connevents\r\n", "OK\r\n", 'watch OK');
   my $g = $srv->sock;
