@@ -4,6 +4,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "base/verbosity.h"
+
 namespace memcd {
 
 Dispatcher::Dispatcher(std::vector<Worker*> workers, int max_conns,
@@ -22,7 +24,7 @@ void Dispatcher::Dispatch(int fd, bool tls) {
     ssize_t n = send(fd, reject_line_.data(), reject_line_.size(), MSG_NOSIGNAL);
     (void)n;
     close(fd);
-    VLOG(1) << "rejected connection: limit of " << max_conns_ << " reached";
+    MEMCD_VLOG(1) << "rejected connection: limit of " << max_conns_ << " reached";
     return;
   }
   curr_conns_.fetch_add(1, std::memory_order_relaxed);

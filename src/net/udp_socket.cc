@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "base/verbosity.h"
 #include "net/udp_frame.h"
 
 namespace memcd {
@@ -82,7 +83,7 @@ size_t SendUdpReply(int fd, const UdpPeer& to, uint16_t request_id, std::string_
       n = sendmsg(fd, &msg, MSG_NOSIGNAL);
     } while (n < 0 && errno == EINTR);
     if (n < 0) {
-      VLOG(1) << "udp reply to request " << request_id << " cut short: " << strerror(errno);
+      MEMCD_VLOG(1) << "udp reply to request " << request_id << " cut short: " << strerror(errno);
       break;
     }
     sent += static_cast<size_t>(n);

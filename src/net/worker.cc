@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "base/verbosity.h"
+
 namespace memcd {
 
 Worker::Worker(int id, NewConnectionFn on_new_connection)
@@ -53,9 +55,9 @@ bool Worker::Init(std::string* error) {
 
 void Worker::Start() {
   thread_ = std::thread([this] {
-    VLOG(3) << "worker " << id_ << " started";
+    MEMCD_VLOG(3) << "worker " << id_ << " started";
     event_base_loop(base_, 0);
-    VLOG(3) << "worker " << id_ << " stopped";
+    MEMCD_VLOG(3) << "worker " << id_ << " stopped";
   });
 }
 

@@ -56,8 +56,11 @@ bool AuthFile::Load(const std::string& path, std::string* error) {
 bool AuthFile::Check(std::string_view user, std::string_view pass) const {
   bool ok = false;
   for (const Entry& e : entries_) {
-    // No early exit: every entry is compared.
-    if (SafeEquals(user, e.user) & SafeEquals(pass, e.pass)) ok = true;
+    // No early exit: every entry is compared, both fields (int & on
+    // purpose: && would skip the password on a wrong user).
+    const int user_ok = SafeEquals(user, e.user);
+    const int pass_ok = SafeEquals(pass, e.pass);
+    if (user_ok & pass_ok) ok = true;
   }
   return ok;
 }

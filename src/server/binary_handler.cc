@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "base/numbers.h"
+#include "base/verbosity.h"
 #include "server/prefix_stats.h"
 #include "server/stats_report.h"
 
@@ -101,7 +102,7 @@ BinaryHandler::Next BinaryHandler::Handle(std::string_view input,
       return Next::kNeedMore;
     case BinaryParseStatus::kBadMagic:
       // As memcached: not even an error packet.
-      VLOG(1) << "binary: invalid magic " << int{req.header.magic};
+      MEMCD_VLOG(1) << "binary: invalid magic " << int{req.header.magic};
       *consumed = input.size();
       return Next::kClose;
     case BinaryParseStatus::kBadLengths:
@@ -114,7 +115,7 @@ BinaryHandler::Next BinaryHandler::Handle(std::string_view input,
   // As memcached: checked before the key length and the opcode.
   if (sasl && !authenticated_ && !IsSasl(req.header.opcode) &&
       req.header.opcode != binop::kVersion) {
-    VLOG(1) << "binary: unauthenticated opcode " << int{req.header.opcode};
+    MEMCD_VLOG(1) << "binary: unauthenticated opcode " << int{req.header.opcode};
     Error(req.header, BinaryStatus::kAuthError, out);
     return Next::kClose;
   }
@@ -124,7 +125,7 @@ BinaryHandler::Next BinaryHandler::Handle(std::string_view input,
     case BinaryParseStatus::kBadLengths:
       break;  // answered above
     case BinaryParseStatus::kInvalid:
-      VLOG(1) << "binary: protocol error, opcode " << int{req.header.opcode};
+      MEMCD_VLOG(1) << "binary: protocol error, opcode " << int{req.header.opcode};
       Error(req.header, BinaryStatus::kInvalidArguments, out);
       return Next::kClose;
     case BinaryParseStatus::kUnknownCommand:
@@ -140,7 +141,7 @@ BinaryHandler::Next BinaryHandler::Handle(std::string_view input,
     case BinaryParseStatus::kOk:
       break;
   }
-  VLOG(2) << "binary: opcode " << int{req.header.opcode} << " key "
+  MEMCD_VLOG(2) << "binary: opcode " << int{req.header.opcode} << " key "
           << req.key;
   return Execute(req, out, pending, swallow);
 }
@@ -421,7 +422,7 @@ BinaryHandler::Next BinaryHandler::Sasl(const BinaryHeader& header,
       Reply(header, BinaryStatus::kAuthContinue, 0, {}, {}, reply, 0, out);
       break;
     case SaslSession::Result::kFailed:
-      VLOG(1) << "binary: SASL " << mechanism << " failed";
+      MEMCD_VLOG(1) << "binary: SASL " << mechanism << " failed";
       stats_->auth_cmds.Add();
       stats_->auth_errors.Add();
       Error(header, BinaryStatus::kAuthError, out);

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <string>
 
+#include "base/verbosity.h"
 #include "server/command_line.h"
 #include "server/daemon.h"
 #include "server/options.h"
@@ -58,7 +59,10 @@ int main(int argc, char** argv) {
   if (gflags::GetCommandLineFlagInfoOrDie("logtostderr").is_default && FLAGS_log_dir.empty()) {
     FLAGS_logtostderr = true;
   }
+  // FLAGS_v is set here, before any thread, and never again: the
+  // "verbosity" command changes memcd's own level (base/verbosity.h).
   if (options.verbose > FLAGS_v) FLAGS_v = options.verbose;
+  memcd::SetVerbosityLevel(FLAGS_v);
   google::InitGoogleLogging(argv[0]);
 
   // A start-up failure: to the terminal, or through the daemon's parent.

@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "base/numbers.h"
+#include "base/verbosity.h"
 
 namespace memcd {
 namespace {
@@ -27,7 +28,7 @@ std::string_view RunCacheMemlimitCommand(std::string_view megabytes,
   if (!store->SetMemoryLimit(static_cast<size_t>(mb) << 20)) {
     return "MEMLIMIT_ADJUST_FAILED out of bounds or unable to adjust";
   }
-  VLOG(1) << "maxbytes adjusted to " << mb << "m";
+  MEMCD_VLOG(1) << "maxbytes adjusted to " << mb << "m";
   return "OK";
 }
 

@@ -11,6 +11,8 @@
 
 #ifdef ENABLE_SASL
 #include <sasl/sasl.h>
+
+#include "base/verbosity.h"
 #endif
 
 namespace memcd {
@@ -105,7 +107,7 @@ int CheckPassCallback(sasl_conn_t* /*conn*/, void* context, const char* user,
                           std::string_view(pass, passlen))) {
     return SASL_OK;
   }
-  VLOG(1) << "SASL: user " << user << " failed to authenticate";
+  MEMCD_VLOG(1) << "SASL: user " << user << " failed to authenticate";
   return SASL_NOAUTHZ;
 }
 
@@ -158,7 +160,7 @@ void Initialize(SaslProcess* p, int verbose) {
                sasl_errstring(r, nullptr, nullptr);
     return;
   }
-  VLOG(1) << "SASL initialized; configuration from " << p->conf_dir
+  MEMCD_VLOG(1) << "SASL initialized; configuration from " << p->conf_dir
           << (p->has_pwdb ? ", password file " + p->pwdb : std::string());
   p->ok = true;
 }
@@ -191,7 +193,7 @@ bool SaslSession::EnsureConnection() {
   const char* realm = p.hostname.empty() ? nullptr : p.hostname.c_str();
   if (sasl_server_new("memcached", nullptr, realm, nullptr, nullptr, nullptr,
                       0, &conn_) != SASL_OK) {
-    VLOG(1) << "SASL: cannot create a connection";
+    MEMCD_VLOG(1) << "SASL: cannot create a connection";
     conn_ = nullptr;
     return false;
   }

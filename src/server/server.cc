@@ -13,6 +13,7 @@
 #include <climits>
 #include <csignal>
 
+#include "base/verbosity.h"
 #include "server/metrics_report.h"
 #include "server/privileges.h"
 
@@ -277,7 +278,7 @@ void Server::OnAccepted(int fd, bool tls) {
     return;
   }
   if (held_.empty()) {
-    VLOG(1) << "connection limit of " << limit << " reached: new connections wait";
+    MEMCD_VLOG(1) << "connection limit of " << limit << " reached: new connections wait";
     if (held_timer_ == nullptr) held_timer_ = evtimer_new(base_, &Server::OnHeldTimer, this);
   }
   held_.emplace_back(fd, tls);

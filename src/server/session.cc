@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "base/verbosity.h"
 #include "net/worker.h"
 #include "proto/binary_parser.h"
 #include "proto/meta_parser.h"
@@ -79,7 +80,7 @@ Session::~Session() {
   LogConnEvent(false);
   close(fd_);
   owner_->ctx()->dispatcher->OnConnectionClosed();
-  VLOG(1) << "conn " << fd_ << " closed";
+  MEMCD_VLOG(1) << "conn " << fd_ << " closed";
 }
 
 bool Session::Start() {
@@ -104,7 +105,7 @@ bool Session::Start() {
     idle_kickable_ = getsockname(fd_, reinterpret_cast<sockaddr*>(&local), &len) == 0 &&
                      (local.ss_family == AF_INET || local.ss_family == AF_INET6);
   }
-  VLOG(1) << "conn " << fd_ << " opened";
+  MEMCD_VLOG(1) << "conn " << fd_ << " opened";
   LogConnEvent(true);
   return event_add(read_event_, nullptr) == 0;
 }
@@ -190,7 +191,7 @@ bool Session::IdleLongerThan(RelTime now, int seconds) const {
 }
 
 void Session::CloseIdle() {
-  VLOG(1) << "closing idle conn " << fd_;
+  MEMCD_VLOG(1) << "closing idle conn " << fd_;
   owner_->stats()->idle_kicks.Add(1);
   close_reason_ = WatchCloseReason::kIdleTimeout;
   closed_ = true;
@@ -264,7 +265,7 @@ bool Session::ReadTls() {
     case TlsConnection::Status::kError:
       break;
   }
-  VLOG(1) << "conn " << fd_ << " TLS read or handshake failed";
+  MEMCD_VLOG(1) << "conn " << fd_ << " TLS read or handshake failed";
   close_reason_ = WatchCloseReason::kError;
   return false;
 }
@@ -304,7 +305,7 @@ bool Session::ReadInput() {
   }
   if (n == 0) return false;  // peer closed
   if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return true;
-  VLOG(1) << "conn " << fd_ << " read error: " << strerror(errno);
+  MEMCD_VLOG(1) << "conn " << fd_ << " read error: " << strerror(errno);
   close_reason_ = WatchCloseReason::kError;
   return false;
 }
@@ -368,9 +369,9 @@ void Session::ProcessInput() {
       break;
     }
     handled++;
-    VLOG(2) << "conn " << fd_ << " < " << RequestLineForLog(input_.data());
+    MEMCD_VLOG(2) << "conn " << fd_ << " < " << RequestLineForLog(input_.data());
     if (r.status == ParseStatus::kError) {
-      VLOG(1) << "conn " << fd_ << " error: " << r.error;
+      MEMCD_VLOG(1) << "conn " << fd_ << " error: " << r.error;
       handler->RejectRequest(req, r, &output_);
       input_.Consume(r.consumed);
       if (r.close) state_ = State::kClosing;
@@ -443,7 +444,7 @@ void Session::ProcessMetaRequest() {
       owner_->handler()->HandleMeta(input_.data(), &consumed, &output_, &pending_);
   TimeRequest(FamilyOfMeta(input_.data()), started, next == TextHandler::Next::kReadValue);
   DCHECK_GT(consumed, 0u) << "a whole meta line is always consumed";
-  VLOG(2) << "conn " << fd_ << " < " << RequestLineForLog(input_.data());
+  MEMCD_VLOG(2) << "conn " << fd_ << " < " << RequestLineForLog(input_.data());
   input_.Consume(consumed);
   if (next == TextHandler::Next::kReadValue) {
     state_ = State::kValue;
@@ -526,13 +527,13 @@ void Session::FlushOutput() {
   bool dump_ended = false;
   while (true) {
     if (!output_.empty()) {
-      VLOG(2) << "conn " << fd_ << " > " << output_.pending_bytes() << " bytes";
+      MEMCD_VLOG(2) << "conn " << fd_ << " > " << output_.pending_bytes() << " bytes";
       size_t written = 0;
       ResponseBuffer::FlushResult r =
           tls_ == nullptr ? output_.Flush(fd_, &written) : FlushTls(&written);
       owner_->stats()->bytes_written.Add(written);
       if (r == ResponseBuffer::FlushResult::kError) {
-        VLOG(1) << "conn " << fd_ << " write error: " << strerror(errno);
+        MEMCD_VLOG(1) << "conn " << fd_ << " write error: " << strerror(errno);
         close_reason_ = WatchCloseReason::kError;
         closed_ = true;
         return;

@@ -1,12 +1,11 @@
 #include "server/stats_settings.h"
 
-#include <glog/logging.h>
-
 #include <cstdio>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "base/verbosity.h"
 #include "server/prefix_stats.h"
 #include "store/slab_allocator.h"
 
@@ -43,8 +42,8 @@ void WriteSettings(const ServerContext& ctx, StatsWriter* w) {
   w->Add("tcpport", static_cast<uint64_t>(o.port));
   w->Add("udpport", static_cast<uint64_t>(o.udp_port));
   w->Add("inter", JoinListen(o.listen));
-  // The "verbosity" command changes glog's level; that is the one in force.
-  w->AddSigned("verbosity", FLAGS_v);
+  // The level in force: -v at start, then the "verbosity" command's.
+  w->AddSigned("verbosity", VerbosityLevel());
   // "oldest" (the flush_all cut-off) is left out:
   // memcd has no such value.
   w->Add("evictions", so.evict ? "on" : "off");

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "base/numbers.h"
+#include "base/verbosity.h"
 #include "net/tls.h"
 #include "server/admin_commands.h"
 #include "server/crawler_commands.h"
@@ -133,7 +134,8 @@ TextHandler::Next TextHandler::Handle(const TextRequest& req, ResponseBuffer* ou
     }
 
     case TextCommand::kVerbosity:
-      FLAGS_v = static_cast<int>(req.verbosity);
+      // Not FLAGS_v: workers read it unsynchronized (base/verbosity.h).
+      SetVerbosityLevel(static_cast<int>(req.verbosity));
       Reply(req, out, "OK");
       return Next::kCommand;
 

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "base/verbosity.h"
 #include "net/udp_frame.h"
 #include "server/binary_handler.h"
 #include "proto/binary_parser.h"
@@ -55,7 +56,7 @@ void UdpSession::ReadDatagrams() {
     ssize_t n = ReceiveDatagram(fd_, datagram_.get(), kMaxDatagram, &peer);
     if (n == 0) return;  // drained, or another worker won the race
     if (n < 0) {
-      VLOG(1) << "udp " << fd_ << " receive error: " << strerror(errno);
+      MEMCD_VLOG(1) << "udp " << fd_ << " receive error: " << strerror(errno);
       return;
     }
     HandleDatagram(std::string_view(datagram_.get(), static_cast<size_t>(n)), peer);
@@ -70,7 +71,7 @@ void UdpSession::HandleDatagram(std::string_view datagram, const UdpPeer& peer) 
   UdpFrameHeader header;
   DecodeUdpHeader(datagram, &header);
   if (header.total != 1) {
-    VLOG(1) << "udp request " << header.request_id << " spans " << header.total
+    MEMCD_VLOG(1) << "udp request " << header.request_id << " spans " << header.total
             << " datagrams: dropped";
     return;
   }
@@ -95,7 +96,7 @@ bool UdpSession::RunRequest(std::string_view* in, bool* close) {
   TextHandler* handler = owner_->handler();
   if (IsMetaCommand(*in)) {
     if (in->find('\n') == std::string_view::npos) return false;  // a cut line: dropped
-    VLOG(2) << "udp " << fd_ << " < " << RequestLineForLog(*in);
+    MEMCD_VLOG(2) << "udp " << fd_ << " < " << RequestLineForLog(*in);
     size_t consumed = 0;
     TextHandler::Next next = handler->HandleMeta(*in, &consumed, &output_, &pending_);
     in->remove_prefix(consumed);
@@ -105,7 +106,7 @@ bool UdpSession::RunRequest(std::string_view* in, bool* close) {
   TextRequest req;
   ParseResult r = ParseTextRequest(*in, &req);
   if (r.status == ParseStatus::kNeedMore) return false;  // a cut line: dropped
-  VLOG(2) << "udp " << fd_ << " < " << RequestLineForLog(*in);
+  MEMCD_VLOG(2) << "udp " << fd_ << " < " << RequestLineForLog(*in);
   if (r.status == ParseStatus::kError) {
     handler->RejectRequest(req, r, &output_);
     in->remove_prefix(r.consumed);
@@ -116,7 +117,7 @@ bool UdpSession::RunRequest(std::string_view* in, bool* close) {
   TextHandler::Next next = handler->Handle(req, &output_, &pending_, &dump);
   in->remove_prefix(r.consumed);  // req's views stay valid until here
   if (next == TextHandler::Next::kStreamDump) {
-    VLOG(1) << "udp " << fd_ << ": metadump is not served over UDP";
+    MEMCD_VLOG(1) << "udp " << fd_ << ": metadump is not served over UDP";
   }
   FinishRequest(next, in, close);
   return true;
@@ -191,7 +192,7 @@ void UdpSession::FinishRequest(TextHandler::Next next, std::string_view* in, boo
 void UdpSession::SendReply(uint16_t request_id, const UdpPeer& peer, bool bare_header) {
   TakeOutput();
   if (reply_.empty() && !bare_header) return;  // noreply
-  VLOG(2) << "udp " << fd_ << " > " << reply_.size() << " bytes";
+  MEMCD_VLOG(2) << "udp " << fd_ << " > " << reply_.size() << " bytes";
   owner_->stats()->bytes_written.Add(SendUdpReply(fd_, peer, request_id, reply_));
 }
 

@@ -2,6 +2,8 @@
 
 #include <glog/logging.h>
 
+#include "base/verbosity.h"
+
 namespace memcd {
 
 HashExpander::HashExpander(HashTable* table, ItemLocks* locks)
@@ -54,7 +56,7 @@ void HashExpander::Run() {
 
 bool HashExpander::Expand() {
   if (!table_->StartExpansion()) return true;  // the table stops asking
-  VLOG(2) << "Hash table expansion starting: 2^" << table_->hashpower()
+  MEMCD_VLOG(2) << "Hash table expansion starting: 2^" << table_->hashpower()
           << " buckets, " << table_->item_count() << " items";
   const size_t old_buckets = table_->old_bucket_count();
   for (size_t b = 0; b < old_buckets; ++b) {
@@ -64,7 +66,7 @@ bool HashExpander::Expand() {
     table_->do_MigrateBucket(b);
   }
   table_->FinishExpansion();
-  VLOG(2) << "Hash table expansion done";
+  MEMCD_VLOG(2) << "Hash table expansion done";
   return true;
 }
 

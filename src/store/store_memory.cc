@@ -2,6 +2,7 @@
 // (-o track_sizes) and the LRU knobs in force, for "stats settings".
 #include <glog/logging.h>
 
+#include "base/verbosity.h"
 #include "store/store.h"
 #include "store/store_impl.h"
 
@@ -11,7 +12,7 @@ bool Store::Impl::SetMemoryLimit(size_t bytes) {
   // As memcached: memory committed up front (-L) stays as it is.
   if (options_.preallocate) return false;
   if (!slabs_.SetMemoryLimit(bytes)) return false;
-  VLOG(1) << "item memory limit set to " << (bytes >> 20) << " MB";
+  MEMCD_VLOG(1) << "item memory limit set to " << (bytes >> 20) << " MB";
   return true;
 }
 
