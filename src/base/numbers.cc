@@ -101,7 +101,7 @@ bool ParseInt32(std::string_view s, int32_t* out) {
   return true;
 }
 
-size_t FormatUint64(uint64_t v, char* buf) {
+size_t FormatUint64Digits(uint64_t v, char* buf) {
   const size_t len = CountDigits(v);
   char* p = buf + len;
   // Two digits per division halves the divisions.

@@ -21,8 +21,18 @@ bool ParseUint32(std::string_view s, uint32_t* out);
 bool ParseInt64(std::string_view s, int64_t* out);
 bool ParseInt32(std::string_view s, int32_t* out);
 
+// FormatUint64 for v >= 10.
+size_t FormatUint64Digits(uint64_t v, char* buf);
+
 // Writes `v` in decimal to buf (at least 20 bytes); returns the length.
-size_t FormatUint64(uint64_t v, char* buf);
+// Inline for one digit: the client flags of most items are 0.
+inline size_t FormatUint64(uint64_t v, char* buf) {
+  if (v < 10) {
+    *buf = static_cast<char>('0' + v);
+    return 1;
+  }
+  return FormatUint64Digits(v, buf);
+}
 
 }  // namespace memcd
 

@@ -261,19 +261,36 @@ void Listener::OnAccept(evconnlistener* listener, int fd,
   self->on_accept_(fd, notls);
 }
 
+void ListenPauses::Pause() {
+  if (paused_.load(std::memory_order_relaxed)) return;
+  since_ = std::chrono::steady_clock::now();
+  count_.fetch_add(1, std::memory_order_relaxed);
+  paused_.store(true, std::memory_order_relaxed);
+}
+
+void ListenPauses::Resume() {
+  if (!paused_.load(std::memory_order_relaxed)) return;
+  const auto paused = std::chrono::steady_clock::now() - since_;
+  micros_.fetch_add(
+      static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(paused).count()),
+      std::memory_order_relaxed);
+  paused_.store(false, std::memory_order_relaxed);
+}
+
 void Listener::OnError(evconnlistener* /*listener*/, void* arg) {
   // Typically EMFILE/ENFILE: stop accepting briefly instead of spinning.
   auto* self = static_cast<Listener*>(arg);
   LOG(WARNING) << "accept failed: " << strerror(errno) << "; pausing accepts";
+  self->pauses_.Pause();
   for (evconnlistener* l : self->listeners_) evconnlistener_disable(l);
   timeval delay{0, 100 * 1000};
   evtimer_add(self->retry_timer_, &delay);
 }
 
 void Listener::OnRetry(int /*fd*/, short /*what*/, void* arg) {
-  for (evconnlistener* l : static_cast<Listener*>(arg)->listeners_) {
-    evconnlistener_enable(l);
-  }
+  auto* self = static_cast<Listener*>(arg);
+  for (evconnlistener* l : self->listeners_) evconnlistener_enable(l);
+  self->pauses_.Resume();
 }
 
 }  // namespace memcd

@@ -6,6 +6,9 @@
 
 #include <sys/types.h>
 
+#include <atomic>
+#include <chrono>
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
@@ -42,6 +45,25 @@ bool BindEach(const ListenAddress& address, int socktype, bool reuse_addr,
               const std::function<bool(int fd, std::string* error)>& use,
               std::string* error);
 
+// memcached's accepting_conns, listen_disabled_num and
+// time_in_listen_disabled_us: pauses in accepting (accept() failing, or -c
+// reached under no_maxconns_fast). Changed on the main thread; read by any.
+class ListenPauses {
+ public:
+  void Pause();   // nothing while paused
+  void Resume();  // nothing while accepting
+  bool accepting() const { return !paused_.load(std::memory_order_relaxed); }
+  uint64_t count() const { return count_.load(std::memory_order_relaxed); }
+  // Time spent in ended pauses, as memcached (which adds it on resuming).
+  uint64_t paused_micros() const { return micros_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<bool> paused_{false};
+  std::atomic<uint64_t> count_{0};
+  std::atomic<uint64_t> micros_{0};
+  std::chrono::steady_clock::time_point since_;  // main thread only
+};
+
 class Listener {
  public:
   // Called on the main thread with each accepted, non-blocking socket.
@@ -73,6 +95,10 @@ class Listener {
   // The listening sockets (still owned here), for "stats conns".
   std::vector<int> fds() const;
 
+  // Counts this listener's own pauses (accept() failing); the server adds
+  // the ones its connection limit makes.
+  ListenPauses* pauses() { return &pauses_; }
+
  private:
   bool Bind(const ListenAddress& address, int backlog, std::string* error);
   bool Listen(int fd, int backlog, bool notls, std::string* error);
@@ -90,6 +116,7 @@ class Listener {
   std::string unix_path_;         // our socket file, removed by Close()
   dev_t unix_dev_ = 0;            // its identity: a file that replaced it stays
   ino_t unix_ino_ = 0;
+  ListenPauses pauses_;
 };
 
 }  // namespace memcd

@@ -152,21 +152,34 @@ MetaParseResult ParseMetaRequest(std::string_view buf, MetaRequest* req) {
   std::string_view line = buf.substr(0, eol);
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
 
-  *req = MetaRequest();
-  // Space-separated tokens; runs of spaces count as one separator.
-  std::string_view tokens[kTokenLimit + 1];
+  req->Reset();
+  // Space-separated tokens; runs of spaces count as one separator. The
+  // command, the key and (ms) the length go to head; the rest straight to
+  // req->flags. One past the limit is read, to tell "too many".
+  // REQUIRES (IsMetaCommand): the line starts with "m" and a command letter.
+  const size_t nhead = line[1] == 's' ? 3 : 2;
+  std::string_view head[3];
   size_t ntokens = 0;
-  size_t pos = 0;
-  while (pos < line.size() && ntokens <= kTokenLimit) {
-    if (line[pos] == ' ') {
-      ++pos;
+  const char* p = line.data();
+  const char* const end = p + line.size();
+  while (p != end && ntokens <= kTokenLimit) {
+    if (*p == ' ') {
+      ++p;
       continue;
     }
-    const size_t end = std::min(line.find(' ', pos), line.size());
-    tokens[ntokens++] = line.substr(pos, end - pos);
-    pos = end;
+    const char* q = p;
+    while (q != end && *q != ' ') ++q;
+    const std::string_view token(p, static_cast<size_t>(q - p));
+    if (ntokens < nhead) {
+      head[ntokens] = token;
+    } else {
+      req->flags[ntokens - nhead] = token;
+    }
+    ++ntokens;
+    p = q;
   }
   const bool too_many = ntokens > kTokenLimit;
+  const std::string_view* tokens = head;  // tokens[0..nhead)
 
   switch (tokens[0][1]) {
     case 'g': req->command = MetaCommand::kGet; break;
@@ -187,10 +200,10 @@ MetaParseResult ParseMetaRequest(std::string_view buf, MetaRequest* req) {
     }
     req->raw_key = tokens[1];
     // "me <key> b": the only flag me knows.
-    if (ntokens > 2 && tokens[2] == "b") {
+    if (ntokens > 2 && req->flags[0] == "b") {
       req->key_binary = true;
       if (!DecodeBase64(req->raw_key, &req->decoded_key)) {
-        return Error(consumed, "CLIENT_ERROR error decoding key");
+        return Error(consumed, kBadFormat);  // memcached's me says no more
       }
     }
     return ok;
@@ -218,9 +231,8 @@ MetaParseResult ParseMetaRequest(std::string_view buf, MetaRequest* req) {
                                ? "CLIENT_ERROR options flags are too long"
                                : "CLIENT_ERROR options flags too long");
   }
-  for (size_t i = first_flag; i < ntokens; ++i) {
-    req->flags[req->num_flags++] = tokens[i];
-  }
+  // The flags are in place already (nhead == first_flag).
+  req->num_flags = ntokens > first_flag ? ntokens - first_flag : 0;
 
   std::string_view error = ParseFlags(req);
   if (!error.empty()) {

@@ -103,6 +103,35 @@ TEST(MetaParserTest, FlagValues) {
   EXPECT_EQ(req.mode, 0);
 }
 
+// A reused request (the handler keeps one) holds nothing of the last line.
+TEST(MetaParserTest, ReusedRequestStartsFresh) {
+  MetaRequest req;
+  ASSERT_EQ(ParseMetaRequest("ms a2V5 5 b T9 N8 R7 F6 C5 E4 MS I q\r\n", &req).status,
+            MetaParseStatus::kOk);
+  ASSERT_EQ(ParseMetaRequest("ma k N1 J2 D3 MI\r\n", &req).status, MetaParseStatus::kOk);
+  ASSERT_EQ(ParseMetaRequest("mg k v\r\n", &req).status, MetaParseStatus::kOk);
+  const MetaRequest fresh;
+  EXPECT_EQ(req.command, MetaCommand::kGet);
+  EXPECT_EQ(req.raw_key, "k");
+  EXPECT_EQ(req.key(), "k");
+  EXPECT_EQ(req.decoded_key, "");
+  EXPECT_FALSE(req.key_binary);
+  EXPECT_EQ(req.value_length, fresh.value_length);
+  ASSERT_EQ(req.num_flags, 1u);
+  EXPECT_EQ(req.flags[0], "v");
+  EXPECT_EQ(req.seen[0], uint64_t{0});
+  EXPECT_EQ(req.seen[1], uint64_t{1} << ('v' - 64));
+  EXPECT_EQ(req.ttl, fresh.ttl);
+  EXPECT_EQ(req.vivify_ttl, fresh.vivify_ttl);
+  EXPECT_EQ(req.recache_ttl, fresh.recache_ttl);
+  EXPECT_EQ(req.client_flags, fresh.client_flags);
+  EXPECT_EQ(req.cas, fresh.cas);
+  EXPECT_EQ(req.new_cas, fresh.new_cas);
+  EXPECT_EQ(req.initial, fresh.initial);
+  EXPECT_EQ(req.delta, fresh.delta);
+  EXPECT_EQ(req.mode, fresh.mode);
+}
+
 TEST(MetaParserTest, NewCasAndRemoveValue) {
   struct Case {
     const char* line;

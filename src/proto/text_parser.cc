@@ -27,13 +27,13 @@ constexpr int32_t kMaxValueLength = INT_MAX - 2;
 
 // Splits off the next space-separated token of *rest; empty at the end.
 std::string_view NextToken(std::string_view* rest) {
-  size_t begin = 0;
-  while (begin < rest->size() && (*rest)[begin] == ' ') ++begin;
-  size_t end = begin;
-  while (end < rest->size() && (*rest)[end] != ' ') ++end;
-  const std::string_view token = rest->substr(begin, end - begin);
-  rest->remove_prefix(end);
-  return token;
+  const char* p = rest->data();
+  const char* const end = p + rest->size();
+  while (p != end && *p == ' ') ++p;
+  const char* q = p;
+  while (q != end && *q != ' ') ++q;
+  *rest = std::string_view(q, static_cast<size_t>(end - q));
+  return std::string_view(p, static_cast<size_t>(q - p));
 }
 
 std::string_view TrimSpaces(std::string_view s) {
@@ -93,6 +93,23 @@ ParseResult Error(std::string_view message, bool noreply = false) {
   return r;
 }
 
+// The key list of a retrieval, every key valid (it may be empty: gat with
+// no keys). A bad key anywhere fails the whole request before any lookup, as
+// memcached discards what it had gathered for the earlier keys.
+ParseResult ParseKeys(std::string_view keys, TextRequest* req) {
+  req->keys = keys;
+  // Tokens hold no spaces, so a NUL anywhere is inside some key, and no key
+  // of a list this short can be too long: one memchr checks the common case.
+  if (keys.find('\0') != std::string_view::npos) return Error(kBadFormat);
+  if (keys.size() <= kKeyMaxLength) return Ok(false);
+  KeyIterator it(keys);
+  std::string_view key;
+  while (it.Next(&key)) {
+    if (key.size() > kKeyMaxLength) return Error(kBadFormat);
+  }
+  return Ok(false);
+}
+
 // get/gets <key>*, gat/gats <exptime> <key>*. memcached ignores "noreply"
 // here (it is just another key) and answers "END" to a gat with no keys.
 ParseResult ParseRetrieval(std::string_view line, const Tokens& t,
@@ -105,15 +122,7 @@ ParseResult ParseRetrieval(std::string_view line, const Tokens& t,
     req->exptime = exptime;
     before_keys = t.token[1];
   }
-  req->keys = RestAfter(line, before_keys);
-  // A bad key anywhere fails the whole request before any lookup, as
-  // memcached discards what it had gathered for the earlier keys.
-  KeyIterator it(req->keys);
-  std::string_view key;
-  while (it.Next(&key)) {
-    if (!IsValidKey(key)) return Error(kBadFormat);
-  }
-  return Ok(false);
+  return ParseKeys(RestAfter(line, before_keys), req);
 }
 
 // <cmd> <key> <flags> <exptime> <bytes> [<cas unique>] [noreply]. An extra
@@ -252,6 +261,15 @@ constexpr CommandName kCommandNames[] = {
 
 // One complete line, without its "\r\n".
 ParseResult ParseLine(std::string_view line, TextRequest* req) {
+  // get and gets, most of the traffic, need only their first token: the
+  // rest of the line is the key list, not worth tokenizing twice.
+  std::string_view rest = line;
+  const std::string_view first = NextToken(&rest);
+  if (first == "get" || first == "gets") {
+    req->command = first.size() == 3 ? TextCommand::kGet : TextCommand::kGets;
+    const std::string_view keys = TrimSpaces(rest);
+    return keys.empty() ? Error(kErrorReply) : ParseKeys(keys, req);
+  }
   Tokens t;
   Tokenize(line, &t);
   if (t.count == 0) return Error(kErrorReply);

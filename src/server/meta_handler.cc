@@ -66,7 +66,7 @@ void MetaHandler::AppendTtl(RelTime exptime, std::string* line) const {
 TextHandler::Next MetaHandler::Handle(std::string_view buf, size_t* consumed,
                                       ResponseBuffer* out,
                                       PendingStore* pending) {
-  MetaRequest req;
+  MetaRequest& req = req_;
   const MetaParseResult r = ParseMetaRequest(buf, &req);
   *consumed = r.consumed;
   if (r.status == MetaParseStatus::kNeedMore) {
@@ -187,8 +187,11 @@ void MetaHandler::Get(const MetaRequest& req, ResponseBuffer* out) {
   if (got.stale) line.append(" X");
   if (got.won) line.append(" W");
   line.append("\r\n");
-  out->Append(line);
-  if (req.has('v')) out->AppendValue(std::move(got.item));
+  if (req.has('v')) {
+    out->AppendWithValue(line, std::move(got.item));
+  } else {
+    out->Append(line);
+  }
 }
 
 TextHandler::Next MetaHandler::StartSet(const MetaRequest& req,

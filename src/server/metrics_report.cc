@@ -62,6 +62,9 @@ constexpr StatInfo kGeneralStats[] = {
     {"bytes_read", true, "Bytes read from clients."},
     {"bytes_written", true, "Bytes written to clients."},
     {"limit_maxbytes", false, "Item memory limit in bytes (-m)."},
+    {"accepting_conns", false, "1 while new connections are accepted, 0 while paused."},
+    {"listen_disabled_num", true, "Times accepting paused (accept errors, -c under no_maxconns_fast)."},
+    {"time_in_listen_disabled_us", true, "Seconds spent in ended accept pauses."},
     {"threads", false, "Worker threads (-t)."},
     {"conn_yields", true, "Times a connection yielded after -R requests."},
     {"hash_power_level", false, "log2 of the hash table's bucket count."},
@@ -186,10 +189,17 @@ void WriteGeneralMetrics(const ServerContext& ctx, PrometheusWriter* w) {
     }
     const StatInfo* info = FindGeneral(stat);
     const bool counter = info != nullptr && info->counter;
-    const std::string name = MetricName("memcd_", stat, counter);
     const std::string help = info != nullptr ? info->help : "The \"stats\" value " + stat + ".";
+    // Prometheus wants base units: a microseconds stat goes out in seconds.
+    const bool micros = stat.size() > 3 && stat.compare(stat.size() - 3, 3, "_us") == 0;
+    const std::string name =
+        MetricName("memcd_", micros ? stat.substr(0, stat.size() - 3) + "_seconds" : stat, counter);
     w->Family(name, help, counter ? MetricType::kCounter : MetricType::kGauge);
-    WriteValue(w, name, {}, text, value);
+    if (micros) {
+      w->Sample(name, {}, value / 1e6);
+    } else {
+      WriteValue(w, name, {}, text, value);
+    }
   }
   w->Family("memcd_build_info", "Always 1; the labels name the versions.", MetricType::kGauge);
   w->Sample("memcd_build_info", {{"version", version}, {"libevent", libevent}}, uint64_t{1});

@@ -92,6 +92,32 @@ void ResponseBuffer::AppendValueBytes(ItemRef item) {
   items_.push_back(std::move(item));
 }
 
+char* ResponseBuffer::ReserveHeader(size_t header_max, const ItemRef& item) {
+  const size_t len = item.value_length();
+  return Reserve(header_max + (len <= kCopyValueMax ? len + 2 : 0));
+}
+
+void ResponseBuffer::CommitWithValue(size_t header_length, ItemRef item) {
+  const size_t len = item.value_length();
+  if (len > kCopyValueMax) {
+    Commit(header_length);
+    AppendValueBytes(std::move(item));
+    AddPiece(kCrlf, 2);
+    return;
+  }
+  Block& b = blocks_.back();
+  char* const value = b.data.get() + b.used + header_length;
+  const size_t n = CopyValue(item, value);
+  memcpy(value + n, kCrlf, 2);
+  Commit(header_length + n + 2);
+}
+
+void ResponseBuffer::AppendWithValue(std::string_view header, ItemRef item) {
+  char* p = ReserveHeader(header.size(), item);
+  memcpy(p, header.data(), header.size());
+  CommitWithValue(header.size(), std::move(item));
+}
+
 void ResponseBuffer::AddPiece(const char* data, size_t len) {
   if (len == 0) return;
   pending_bytes_ += len;

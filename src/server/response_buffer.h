@@ -42,6 +42,13 @@ class ResponseBuffer {
   void AppendValue(ItemRef item);
   // The same without the "\r\n" (binary protocol replies).
   void AppendValueBytes(ItemRef item);
+  // A header line and then AppendValue(item), in one Reserve() and Commit()
+  // when the value is copied: ReserveHeader() returns room for up to
+  // `header_max` bytes, CommitWithValue() takes how many were written.
+  char* ReserveHeader(size_t header_max, const ItemRef& item);
+  void CommitWithValue(size_t header_length, ItemRef item);
+  // `header` (a whole line, with its "\r\n") followed by AppendValue(item).
+  void AppendWithValue(std::string_view header, ItemRef item);
 
   bool empty() const { return next_piece_ == pieces_.size(); }
   size_t pending_bytes() const { return pending_bytes_; }

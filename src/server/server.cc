@@ -113,6 +113,7 @@ bool Server::Start(std::string* error) {
   if (!ListenAddresses(&tcp_addresses, &udp_addresses, error)) return false;
   listener_ = std::make_unique<Listener>(
       base_, [this](int fd, bool notls) { OnAccepted(fd, tls_ != nullptr && !notls); });
+  ctx_.listen_pauses = listener_->pauses();
   if (!listener_->Open(tcp_addresses, options_.backlog, error)) return false;
   if (!udp_sockets_.Open(udp_addresses, error)) return false;
 
@@ -211,6 +212,7 @@ void Server::Shutdown() {
   for (auto& s : sessions_) s->CloseAll();
   sessions_.clear();
   workers_.clear();
+  ctx_.listen_pauses = nullptr;
   listener_.reset();
   // Closes the watchers while the dispatcher they report to still exists.
   if (watch_log_ != nullptr) watch_log_->Stop();
@@ -279,6 +281,7 @@ void Server::OnAccepted(int fd, bool tls) {
   }
   if (held_.empty()) {
     MEMCD_VLOG(1) << "connection limit of " << limit << " reached: new connections wait";
+    listener_->pauses()->Pause();  // memcached stops accepting here
     if (held_timer_ == nullptr) held_timer_ = evtimer_new(base_, &Server::OnHeldTimer, this);
   }
   held_.emplace_back(fd, tls);
@@ -294,7 +297,11 @@ void Server::OnHeldTimer(int /*fd*/, short /*what*/, void* arg) {
     self->held_.pop_front();
   }
   const timeval retry{0, 10 * 1000};
-  if (!self->held_.empty()) evtimer_add(self->held_timer_, &retry);
+  if (!self->held_.empty()) {
+    evtimer_add(self->held_timer_, &retry);
+  } else {
+    self->listener_->pauses()->Resume();
+  }
 }
 
 void Server::OnGracefulSignal(int /*signal*/, short /*what*/, void* arg) {

@@ -8,6 +8,7 @@
 
 #include "base/clock.h"
 #include "net/dispatcher.h"
+#include "net/listener.h"
 #include "server/options.h"
 #include "stats/thread_stats.h"
 #include "stats/watch_log.h"
@@ -36,6 +37,7 @@ struct ServerContext {
   Store* store = nullptr;
   Clock* clock = nullptr;
   Dispatcher* dispatcher = nullptr;
+  const ListenPauses* listen_pauses = nullptr;  // null in tests without listeners
   std::vector<const ThreadStats*> thread_stats;  // one per worker
   RelTime started = 0;                            // clock value at start-up
   StatsBaseline* baseline = nullptr;              // owned by Server

@@ -5,6 +5,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <memory>
 #include <string>
 #include <utility>
@@ -282,12 +283,20 @@ TEST(ResponseBufferTest, SmallValuesAreCopiedLargeOnesHeld) {
   out.AppendValue(store.Get("small"));
   out.AppendValue(store.Get("large"));
   out.AppendValueBytes(store.Get("small"));
+  // A header and the value together, in the same block or not.
+  out.AppendWithValue("VA 1024\r\n", store.Get("small"));
+  out.AppendWithValue("VA 1025\r\n", store.Get("large"));
+  char* header = out.ReserveHeader(64, store.Get("small"));
+  memcpy(header, "VALUE small 0 1024\r\n", 20);
+  out.CommitWithValue(20, store.Get("small"));
   ASSERT_TRUE(store.Delete("small"));
   ASSERT_TRUE(store.Delete("large"));
   EXPECT_EQ(UsedChunks(&store), 1u) << "only the large value is still referenced";
   std::string got;
   out.CopyPendingTo(&got);
-  EXPECT_EQ(got, small + "\r\n" + large + "\r\n" + small);
+  EXPECT_EQ(got, small + "\r\n" + large + "\r\n" + small + "VA 1024\r\n" + small + "\r\n" +
+                     "VA 1025\r\n" + large + "\r\n" + "VALUE small 0 1024\r\n" + small +
+                     "\r\n");
   out.Clear();
   EXPECT_EQ(UsedChunks(&store), 0u);
 }

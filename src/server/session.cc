@@ -220,7 +220,6 @@ void Session::HandleEvent(short what) {
     WaitForWritable();  // FlushOutput() then resumes reading
     return;
   } else if (conn_entry_ != nullptr) {
-    conn_entry_->last_cmd.store(owner_->ctx()->clock->Now(), std::memory_order_relaxed);
     if (!seen_input_) {
       seen_input_ = true;
       conn_entry_->active.store(true, std::memory_order_relaxed);
@@ -315,6 +314,7 @@ void Session::ProcessInput() {
   TextHandler* handler = owner_->handler();
   handler->set_current_fd(fd_);
   int handled = 0;
+  clock_ns_ = 0;
   // A streaming dump holds back later requests: their replies follow "END".
   while (state_ != State::kClosing && dump_ == nullptr) {
     if (state_ == State::kValue) {
@@ -353,9 +353,7 @@ void Session::ProcessInput() {
     }
     // A meta line without its end yet goes on to the text parser, which
     // waits for more or refuses an overlong line as for any command.
-    if (IsMetaCommand(input_.data()) &&
-        input_.data().find('\n') != std::string_view::npos) {
-      ProcessMetaRequest();
+    if (IsMetaCommand(input_.data()) && ProcessMetaRequest()) {
       handled++;
       continue;
     }
@@ -377,7 +375,7 @@ void Session::ProcessInput() {
       if (r.close) state_ = State::kClosing;
       continue;
     }
-    const uint64_t started = MonotonicNanos();
+    const uint64_t started = RequestStart();
     TextHandler::Next next = handler->Handle(req, &output_, &pending_, &dump_);
     TimeRequest(FamilyOfText(req.command), started, next == TextHandler::Next::kReadValue);
     input_.Consume(r.consumed);  // req's views stay valid until here
@@ -405,6 +403,11 @@ void Session::ProcessInput() {
         break;
     }
   }
+  // As memcached's last_cmd_time, the idle clock restarts on a request, not
+  // on any byte: a client trickling a line is still idle.
+  if (handled > 0 && conn_entry_ != nullptr) {
+    conn_entry_->last_cmd.store(owner_->ctx()->clock->Now(), std::memory_order_relaxed);
+  }
   FlushOutput();
 }
 
@@ -412,7 +415,7 @@ bool Session::ProcessBinaryRequest() {
   size_t consumed = 0;
   uint64_t swallow = 0;
   const uint8_t opcode = input_.size() > 1 ? static_cast<uint8_t>(input_.data()[1]) : 0;
-  const uint64_t started = MonotonicNanos();
+  const uint64_t started = RequestStart();
   const BinaryHandler::Next next =
       binary_->Handle(input_.data(), &consumed, &output_, &pending_, &swallow);
   if (next == BinaryHandler::Next::kNeedMore) return false;
@@ -437,11 +440,12 @@ bool Session::ProcessBinaryRequest() {
   return true;
 }
 
-void Session::ProcessMetaRequest() {
+bool Session::ProcessMetaRequest() {
   size_t consumed = 0;
-  const uint64_t started = MonotonicNanos();
+  const uint64_t started = RequestStart();
   const TextHandler::Next next =
       owner_->handler()->HandleMeta(input_.data(), &consumed, &output_, &pending_);
+  if (consumed == 0) return false;  // no whole line yet
   TimeRequest(FamilyOfMeta(input_.data()), started, next == TextHandler::Next::kReadValue);
   DCHECK_GT(consumed, 0u) << "a whole meta line is always consumed";
   MEMCD_VLOG(2) << "conn " << fd_ << " < " << RequestLineForLog(input_.data());
@@ -453,6 +457,7 @@ void Session::ProcessMetaRequest() {
     state_ = State::kSwallow;
     swallow_left_ = uint64_t{pending_.value_length} + 2;
   }
+  return true;
 }
 
 bool Session::ProcessAuthStep() {
@@ -486,7 +491,7 @@ bool Session::ConsumeValue() {
   }
   if (binary_ != nullptr) {  // a binary value has no "\r\n" after it
     value_ = ValueWriter();
-    const uint64_t started = MonotonicNanos();
+    const uint64_t started = RequestStart();
     binary_->CompleteStore(&pending_, &output_);
     TimeRequest(pending_family_, started, false);
     state_ = State::kCommand;
@@ -496,15 +501,20 @@ bool Session::ConsumeValue() {
   std::string_view end = input_.data().substr(0, 2);
   input_.Consume(2);
   value_ = ValueWriter();  // drops its pointers into the item
-  const uint64_t started = MonotonicNanos();
+  const uint64_t started = RequestStart();
   owner_->handler()->CompleteStore(&pending_, end == "\r\n", &output_);
   TimeRequest(pending_family_, started, false);
   state_ = State::kCommand;
   return true;
 }
 
+uint64_t Session::RequestStart() const {
+  return clock_ns_ != 0 ? clock_ns_ : MonotonicNanos();
+}
+
 void Session::TimeRequest(CommandFamily family, uint64_t started, bool value_follows) {
-  const uint64_t nanos = pending_nanos_ + (MonotonicNanos() - started);
+  clock_ns_ = MonotonicNanos();
+  const uint64_t nanos = pending_nanos_ + (clock_ns_ - started);
   if (value_follows) {  // the value's arrival is not the server's time
     pending_family_ = family;
     pending_nanos_ = nanos;

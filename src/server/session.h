@@ -71,7 +71,8 @@ class Session {
   // Handles one binary request; false when more input is needed.
   bool ProcessBinaryRequest();
   // Handles one meta request whose whole line is buffered.
-  void ProcessMetaRequest();
+  // false (nothing consumed) while its line is incomplete.
+  bool ProcessMetaRequest();
   // Consumes data-block bytes; false when more input is needed.
   bool ConsumeValue();
   bool ConsumeSwallow();
@@ -98,6 +99,9 @@ class Session {
   // now. A request whose value follows is recorded once the value is
   // stored, with both handler runs added and the wait between left out.
   void TimeRequest(CommandFamily family, uint64_t started, bool value_follows);
+  // A request's start: the previous one's end within this ProcessInput()
+  // (one clock read per request, not two), else the clock.
+  uint64_t RequestStart() const;
 
   WorkerSessions* owner_;
   const int fd_;
@@ -131,6 +135,7 @@ class Session {
   int peer_port_ = 0;
   WatchTransport transport_ = WatchTransport::kTcp;
   CommandFamily pending_family_ = CommandFamily::kOther;  // TimeRequest()'s request
+  uint64_t clock_ns_ = 0;  // the last TimeRequest()'s clock; 0: read afresh
   uint64_t pending_nanos_ = 0;  // awaiting its value: handler time so far
   bool idle_kickable_ = false;  // TCP under -o idle_timeout (memcached spares unix sockets)
   // -Z: set for a TLS connection, null for plaintext.

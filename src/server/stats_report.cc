@@ -114,6 +114,11 @@ void WriteGeneral(const ServerContext& ctx, StatsWriter* w) {
   w->Add("bytes_read", t.bytes_read);
   w->Add("bytes_written", t.bytes_written);
   w->Add("limit_maxbytes", st.limit_maxbytes);
+  if (ctx.listen_pauses != nullptr) {
+    w->Add("accepting_conns", uint64_t{ctx.listen_pauses->accepting()});
+    w->Add("listen_disabled_num", ctx.listen_pauses->count());
+    w->Add("time_in_listen_disabled_us", ctx.listen_pauses->paused_micros());
+  }
   w->Add("threads", static_cast<uint64_t>(ctx.options->threads));
   w->Add("conn_yields", t.conn_yields);
   w->Add("hash_power_level", st.hash_power_level);

@@ -270,9 +270,9 @@ void TextHandler::Get(const TextRequest& req, ResponseBuffer* out) {
       stats_->lru_hits[item.lru_slot()].Add();
     }
     // "VALUE <key> <flags> <bytes>[ <cas>]\r\n"
-    char* start = out->Reserve(6 + key.size() + 3 * 21 + 4);
+    char* start = out->ReserveHeader(6 + key.size() + 3 * 21 + 4, item);
     char* p = PutText(start, "VALUE ");
-    p = PutText(p, item.key());
+    p = PutText(p, key);  // the item's key, byte for byte
     *p++ = ' ';
     p = PutNumber(p, item.client_flags());
     *p++ = ' ';
@@ -283,8 +283,7 @@ void TextHandler::Get(const TextRequest& req, ResponseBuffer* out) {
     }
     *p++ = '\r';
     *p++ = '\n';
-    out->Commit(p - start);
-    out->AppendValue(std::move(item));
+    out->CommitWithValue(p - start, std::move(item));
   }
   out->Append("END\r\n");
 }

@@ -10,37 +10,36 @@ namespace memcd {
 SpaceSaving::SpaceSaving(size_t capacity) : capacity_(capacity) {
   CHECK_GT(capacity, 0u);
   entries_.reserve(capacity);
-  index_.reserve(capacity);
+  hashes_.reserve(capacity);
 }
 
 void SpaceSaving::Add(std::string_view key, uint64_t weight) {
-  std::string owned(key);
-  auto it = index_.find(owned);
-  if (it != index_.end()) {
-    entries_[it->second].count += weight;
-    return;
-  }
-  if (entries_.size() < capacity_) {
-    index_.emplace(owned, entries_.size());
-    entries_.push_back(Entry{std::move(owned), weight, 0});
-    return;
-  }
-  // A linear scan: capacity is small, and only sampled requests get here.
+  // One pass over the (few) counters finds the key or the smallest counter;
+  // a takeover reuses the victim's string, so a full sketch allocates nothing.
+  const uint64_t hash = std::hash<std::string_view>{}(key);
   size_t min = 0;
-  for (size_t i = 1; i < entries_.size(); ++i) {
+  for (size_t i = 0; i < hashes_.size(); ++i) {
+    if (hashes_[i] == hash && entries_[i].key == key) {
+      entries_[i].count += weight;
+      return;
+    }
     if (entries_[i].count < entries_[min].count) min = i;
   }
+  if (entries_.size() < capacity_) {
+    entries_.push_back(Entry{std::string(key), weight, 0});
+    hashes_.push_back(hash);
+    return;
+  }
   Entry& victim = entries_[min];
-  index_.erase(victim.key);
   victim.error = victim.count;
   victim.count += weight;
-  victim.key = owned;
-  index_.emplace(std::move(owned), min);
+  victim.key.assign(key.data(), key.size());
+  hashes_[min] = hash;
 }
 
 void SpaceSaving::Clear() {
   entries_.clear();
-  index_.clear();
+  hashes_.clear();
 }
 
 HotKeySketch::HotKeySketch() { set_sample_every(kDefaultSampleEvery); }

@@ -41,7 +41,7 @@ class SpaceSaving {
  private:
   size_t capacity_;
   std::vector<Entry> entries_;
-  std::unordered_map<std::string, size_t> index_;  // key -> position in entries_
+  std::vector<uint64_t> hashes_;  // hashes_[i] is entries_[i].key's
 };
 
 enum class HotKeyKind { kRead, kWrite };

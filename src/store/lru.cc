@@ -57,14 +57,14 @@ void LruCounters::Add(const LruCounters& o) {
 
 void LruList::do_LinkHead(Item* item) {
   PushHead(arena_, &head_, &tail_, item);
-  ++counters_.number;
+  if (counters_.number++ == 0) empty_hint_.store(false, std::memory_order_relaxed);
   counters_.bytes += item->total_size();
 }
 
 void LruList::do_Unlink(Item* item) {
   Remove(arena_, &head_, &tail_, item);
   DCHECK_GT(counters_.number, 0u);
-  --counters_.number;
+  if (--counters_.number == 0) empty_hint_.store(true, std::memory_order_relaxed);
   counters_.bytes -= item->total_size();
 }
 

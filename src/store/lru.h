@@ -95,12 +95,18 @@ class LruList {
   }
   LruCounters& do_counters() { return counters_; }
 
+  // Without the lock: whether the list held no items at its last change.
+  // A hint for the maintainer, which may skip a list that looks empty (it
+  // comes back soon); never for a decision that must be exact.
+  bool LooksEmpty() const { return empty_hint_.load(std::memory_order_relaxed); }
+
  private:
   const Arena* const arena_;
   std::mutex mu_;
   ItemId head_ = kNullItemId;  // guarded by mu_
   ItemId tail_ = kNullItemId;  // guarded by mu_
   LruCounters counters_;       // guarded by mu_
+  std::atomic<bool> empty_hint_{true};  // written under mu_
 };
 
 // The knobs "lru tune|mode|temp_ttl" change at run time; relaxed atomics,

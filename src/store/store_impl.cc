@@ -113,7 +113,7 @@ ItemRef Store::Impl::Get(std::string_view key, bool touch, RelTime exptime) {
   }
   item->refcount.fetch_add(1, std::memory_order_relaxed);
   if (touch) item->exptime.store(exptime, std::memory_order_relaxed);
-  do_Fetch(item);
+  do_Fetch(item, hash);
   return ItemRef(owner_, item);
 }
 
@@ -157,7 +157,7 @@ void Store::Impl::MetaGet(std::string_view key, const MetaGetOptions& options,
   if (out->stale && !out->token_sent) out->won = true;
   if (options.peek) out->won = false;
   if (out->won) item->set_flag(kItemTokenSent);
-  if (!options.no_bump) do_Fetch(item);
+  if (!options.no_bump) do_Fetch(item, hash);
   out->item = ItemRef(owner_, item);
 }
 
@@ -207,7 +207,7 @@ bool Store::Impl::Touch(std::string_view key, RelTime exptime) {
   Item* item = do_FindLive(key, hash);
   if (item == nullptr) return false;
   item->exptime.store(exptime, std::memory_order_relaxed);
-  do_Fetch(item);
+  do_Fetch(item, hash);
   return true;
 }
 

@@ -204,7 +204,8 @@ class Store::Impl {
   // A read (get, touch): sets FETCHED, then ACTIVE on the next read; an
   // ACTIVE item in COLD moves to WARM (queued for the maintainer when its
   // thread runs, as memcached's lru_bump_async). Flat: FETCHED + do_Bump.
-  void do_Fetch(Item* item);
+  // `hash` is the item's key hash (the caller holds its lock).
+  void do_Fetch(Item* item, uint32_t hash);
   // Links into the segment a new item enters (HOT, TEMP, or COLD when flat)
   // and counts total_items; unlinks from the item's segment.
   void do_LruLink(Item* item);
@@ -280,8 +281,12 @@ class Store::Impl {
   // Segmented LRU state (store_lru.cc).
   static constexpr size_t kMaxQueuedBumps = 4096;
   LruTuning tuning_;
-  std::mutex bump_mu_;         // guards bumps_
-  std::vector<Item*> bumps_;   // ACTIVE COLD items, one reference each
+  struct QueuedBump {
+    Item* item;     // one reference held
+    uint32_t hash;  // its key's, so the maintainer need not hash again
+  };
+  std::mutex bump_mu_;             // guards bumps_
+  std::vector<QueuedBump> bumps_;  // ACTIVE COLD items
   std::atomic<uint64_t> lru_maintainer_juggles_{0};  // relaxed counters
   std::atomic<uint64_t> lru_bumps_dropped_{0};
   // The page mover (store_slab_mover.cc). mover_mu_ is held for a whole

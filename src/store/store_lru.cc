@@ -160,7 +160,7 @@ void Store::Impl::do_Bump(Item* item) {
   item->time.store(now, std::memory_order_relaxed);
 }
 
-void Store::Impl::do_Fetch(Item* item) {
+void Store::Impl::do_Fetch(Item* item, uint32_t hash) {
   if (!tuning_.segmented.load(std::memory_order_relaxed)) {
     item->set_flag(kItemFetched);
     do_Bump(item);
@@ -191,20 +191,20 @@ void Store::Impl::do_Fetch(Item* item) {
     return;
   }
   item->refcount.fetch_add(1, std::memory_order_relaxed);
-  bumps_.push_back(item);
+  bumps_.push_back(QueuedBump{item, hash});
 }
 
 int Store::Impl::ProcessBumps() {
-  std::vector<Item*> todo;
+  std::vector<QueuedBump> todo;
   {
     std::lock_guard<std::mutex> lock(bump_mu_);
     todo.swap(bumps_);
   }
   int moved = 0;
-  for (Item* item : todo) {
-    const uint32_t hash = HashKey(item->key());
+  for (const QueuedBump& bump : todo) {
+    Item* const item = bump.item;
     {
-      std::lock_guard<std::mutex> lock(locks_.ForHash(hash));
+      std::lock_guard<std::mutex> lock(locks_.ForHash(bump.hash));
       if (item->has_flag(kItemLinked)) {
         moved += SegmentOf(*item) == kColdLru && item->has_flag(kItemActive);
         do_Bump(item);
@@ -372,6 +372,15 @@ Item* Store::Impl::PullTail(int cls, size_t held_stripe) {
 }
 
 int Store::Impl::Juggle(int cls) {
+  // Lists that look empty are skipped without their lock: most classes
+  // are empty, and HOT often is, and this runs every millisecond or so.
+  const LruList& hot = lru(cls, kHotLru);
+  const LruList& warm = lru(cls, kWarmLru);
+  const LruList& cold = lru(cls, kColdLru);
+  if (hot.LooksEmpty() && warm.LooksEmpty() && cold.LooksEmpty() &&
+      lru(cls, kTempLru).LooksEmpty()) {
+    return 0;
+  }
   int moves = 0;
   if (tuning_.temp_lru.load(std::memory_order_relaxed)) {
     for (int i = 0; i < kJuggleLoops; ++i) {
@@ -400,13 +409,13 @@ int Store::Impl::Juggle(int cls) {
   }
   for (int i = 0; i < kJuggleLoops; ++i) {
     int more = 0;
-    if (PullSegmentTail(cls, kHotLru, total_bytes, hot_age, kNoStripe,
-                        nullptr) > 0 ||
-        PullSegmentTail(cls, kWarmLru, total_bytes, warm_age, kNoStripe,
-                        nullptr) > 0) {
+    if ((!hot.LooksEmpty() && PullSegmentTail(cls, kHotLru, total_bytes, hot_age,
+                                              kNoStripe, nullptr) > 0) ||
+        (!warm.LooksEmpty() && PullSegmentTail(cls, kWarmLru, total_bytes, warm_age,
+                                               kNoStripe, nullptr) > 0)) {
       ++more;
     }
-    if (segmented) {
+    if (segmented && !cold.LooksEmpty()) {
       more += PullSegmentTail(cls, kColdLru, 0, 0, kNoStripe, nullptr);
     }
     if (more == 0) break;

@@ -4,6 +4,8 @@ package MemcdTest;
 # (memcd, or memcached when MEMCD_BIN points at it) on a free loopback port
 # and gives socket helpers whose reads all time out, so a wrong reply fails
 # a test instead of hanging it. No server outlives the test that started it.
+# A sanitizer report in any server's log, or in run_bin's stderr, fails the
+# test (doc/sanitizers.md).
 
 use strict;
 use warnings;
@@ -21,7 +23,7 @@ use Test::More ();
 our @EXPORT = qw(
   mem_get_is mem_cmd_is send_cmd read_line read_bytes read_reply read_all
   advance_time stats wait_stat is_memcd memcd_bin wait_for_eof run_bin
-  server_time
+  server_time sanitizer
 );
 
 my $kIoTimeout = 5;       # seconds a single read or write may wait
@@ -29,6 +31,10 @@ my $kStartTimeout = 10;   # seconds a server may take to accept connections
 my $kStopTimeout = 10;    # seconds a server may take to exit after SIGTERM
 my %live;                 # pid => server object (weak), for END cleanup
 my @logs;                 # every server log, shown at END if a test failed
+my @sanitizer_reports;    # run_bin outputs that held a sanitizer report
+# How ASan, LSan, UBSan and TSan begin a report.
+my $kSanitizerReport =
+  qr/^(?:==\d+==ERROR: \w+Sanitizer|WARNING: ThreadSanitizer|.*: runtime error: )/m;
 
 sub memcd_bin {
   return $ENV{MEMCD_BIN} || 'src/memcd';
@@ -39,6 +45,23 @@ sub memcd_bin {
 sub is_memcd {
   return $ENV{MEMCD_IS_MEMCD} if defined $ENV{MEMCD_IS_MEMCD};
   return basename(memcd_bin()) =~ /^memcached/ ? 0 : 1;
+}
+
+# The sanitizers the binary under test was built with, as configure told
+# "make check" (MEMCD_SANITIZER: 'asan,ubsan', 'tsan', ...), or ''.
+sub sanitizer {
+  return defined $ENV{MEMCD_SANITIZER} ? $ENV{MEMCD_SANITIZER} : '';
+}
+
+# Environment for start(env => ...) under ASan that keeps the allocator
+# honest for a test that measures RSS: freed memory is reused at once (no
+# quarantine) and allocation stacks stay short, so RSS follows what the
+# server holds. Empty without ASan.
+sub asan_rss_env {
+  return {} unless sanitizer() =~ /\basan\b/;
+  my $base = defined $ENV{ASAN_OPTIONS} ? "$ENV{ASAN_OPTIONS}:" : '';
+  return { ASAN_OPTIONS => $base . 'quarantine_size_mb=0:' .
+           'thread_local_quarantine_size_kb=0:malloc_context_size=2' };
 }
 
 sub _free_port {
@@ -172,15 +195,37 @@ for my $sig (qw(TERM INT HUP)) {
 }
 
 END {
-  local $?;
-  $_->_kill_hard for grep { defined } values %live;
-  # Server logs die with their temp dirs: show them while they still exist.
-  unless (Test::More->builder->is_passing) {
+  my $reports = @sanitizer_reports;
+  {
+    local $?;
+    $_->_kill_hard for grep { defined } values %live;
     for my $log (@logs) {
-      my $tail = _tail(_slurp($log));
-      Test::More::diag("--- $log ---\n$tail") if length $tail;
+      my $text = _slurp($log);
+      next unless $text =~ $kSanitizerReport;
+      $reports++;
+      Test::More::diag("--- sanitizer report in $log ---\n" . _report($text));
+    }
+    Test::More::diag("--- sanitizer report from run_bin ---\n$_")
+      for @sanitizer_reports;
+    # Server logs die with their temp dirs: show them while they still exist.
+    unless (Test::More->builder->is_passing) {
+      for my $log (@logs) {
+        my $tail = _tail(_slurp($log));
+        Test::More::diag("--- $log ---\n$tail") if length $tail;
+      }
     }
   }
+  # Every assertion may have passed; the report still fails the test.
+  $? = 1 if $reports && !$?;
+}
+
+# The first sanitizer report in $text, up to 60 lines.
+sub _report {
+  my ($text) = @_;
+  return '' unless $text =~ $kSanitizerReport;
+  my @lines = split /\n/, substr($text, $-[0]);
+  splice(@lines, 60) if @lines > 60;
+  return join("\n", @lines);
 }
 
 sub _slurp {
@@ -469,7 +514,9 @@ sub run_bin {
     kill 'KILL', $pid;
     waitpid($pid, 0);
   }
-  return ($status, _slurp("$dir/out"), _slurp("$dir/err"));
+  my ($out, $err) = (_slurp("$dir/out"), _slurp("$dir/err"));
+  push @sanitizer_reports, "@argv\n" . _report($err) if $err =~ $kSanitizerReport;
+  return ($status, $out, $err);
 }
 
 # ------------------------------------------------------- unix socket (-s)
@@ -528,6 +575,23 @@ sub unix_sock {
   $s->autoflush(1);
   binmode $s;
   return $s;
+}
+
+# ------------------------------------------- process resources (Linux /proc)
+
+# The server's resident set size in KiB (VmRSS), undef if unreadable.
+sub rss_kb {
+  my ($self) = @_;
+  return _slurp("/proc/$self->{pid}/status") =~ /^VmRSS:\s+(\d+) kB/m ? $1 : undef;
+}
+
+# How many file descriptors the server holds, undef if unreadable.
+sub fd_count {
+  my ($self) = @_;
+  opendir(my $dh, "/proc/$self->{pid}/fd") or return undef;
+  my $n = grep { /^\d+\z/ } readdir($dh);
+  closedir($dh);
+  return $n;
 }
 
 1;
