@@ -1,7 +1,11 @@
-"""What the memory benchmark (contrib/membench) and the throughput benchmark
-(contrib/bench) share: free loopback ports, the binaries' versions, the git
-commit measured, the CPU model, and their right-aligned tables."""
+"""What the memory benchmark (contrib/membench), the throughput benchmark
+(contrib/bench) and the soak run (contrib/soak) share: free loopback ports,
+RSS from /proc, children that die with their parent, the binaries'
+versions, the git commit measured, the CPU model, and their right-aligned
+tables."""
+import ctypes
 import platform
+import signal
 import socket
 import subprocess
 
@@ -11,6 +15,29 @@ def free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def rss_kib(pid):
+    """VmRSS of PID in KiB, or None if the process is gone."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def die_with_parent():
+    """preexec_fn: the child gets SIGKILL when its parent ends, even by
+    SIGKILL (PR_SET_PDEATHSIG). A later change of user (-u nobody) clears
+    it, so such servers must run as -u root to keep it."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # best effort: callers still stop their servers in finally blocks
 
 
 def version_of(binary):

@@ -7,37 +7,12 @@ the baseline. Children get SIGKILL if this script dies (PR_SET_PDEATHSIG),
 which is why they run with `-u root` when we are root: a credential change
 (as `-u nobody` makes) clears that setting.
 """
-import ctypes
 import os
-import signal
 import subprocess
 import time
 
-from benchcommon import free_port
+from benchcommon import die_with_parent, free_port, rss_kib
 from client import Connection, ProtocolError
-
-_PR_SET_PDEATHSIG = 1
-
-
-def _die_with_parent():
-    """preexec_fn: the child is killed when this process ends, even by SIGKILL."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):
-        pass  # best effort: the finally blocks still stop the servers
-
-
-def rss_kib(pid):
-    """VmRSS of PID in KiB, or None if the process is gone."""
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-    except OSError:
-        return None
-    return None
 
 
 class ServerError(Exception):
@@ -70,7 +45,7 @@ class Server:
                 log.flush()
                 self.proc = subprocess.Popen(
                     self.argv(), stdin=subprocess.DEVNULL, stdout=log,
-                    stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
+                    stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
             if self._wait_ready(timeout):
                 return
             self.stop()
