@@ -17,8 +17,12 @@ BUILD_PACKAGES="g++ make autoconf automake libtool pkg-config perl
 TEST_PACKAGES="python3 python3-pymemcache libcache-memcached-perl
   libcache-memcached-fast-perl libmemcached-tools sasl2-bin
   openssl libio-socket-ssl-perl prometheus"
+# clang, libclang-rt-14-dev: libFuzzer, for the fuzz targets (a separate
+# clang build dir, configure --enable-fuzzing; doc/fuzzing.md).
+FUZZ_PACKAGES="clang libclang-rt-14-dev"
 packages=$BUILD_PACKAGES
-[ "${MEMCD_WITH_TEST_TOOLS:-0}" = 1 ] && packages="$packages $TEST_PACKAGES"
+[ "${MEMCD_WITH_TEST_TOOLS:-0}" = 1 ] && packages="$packages $TEST_PACKAGES $FUZZ_PACKAGES"
+case " $* " in *" --enable-fuzzing "*) packages="$packages $FUZZ_PACKAGES" ;; esac
 
 missing=()
 for p in $packages; do

@@ -15,7 +15,8 @@ use IO::Select;
 use Time::HiRes qw(time sleep);
 use MemcdTest;
 
-my $srv = MemcdTest->start(args => '-t 1 -m 128');
+# Under ASan without quarantine, so the RSS check sees what the server holds.
+my $srv = MemcdTest->start(args => '-t 1 -m 128', env => MemcdTest::asan_rss_env());
 my $sock = $srv->sock;
 my $kKeys = 100;
 my $kValue = 512 * 1024;

@@ -13,7 +13,8 @@ use Time::HiRes qw(time sleep);
 use MemcdTest;
 
 my $max = 40;
-my $srv = MemcdTest->start(args => "-c $max -t 2");
+# Under ASan without quarantine, so the RSS checks see what the server holds.
+my $srv = MemcdTest->start(args => "-c $max -t 2", env => MemcdTest::asan_rss_env());
 my $reject = "ERROR Too many open connections\r\n";
 my $admin = $srv->sock;
 mem_cmd_is($admin, "set k 0 0 1\r\nv\r\n", "STORED\r\n", 'first client works');
