@@ -242,7 +242,7 @@ TextHandler::Next MetaHandler::StartSet(const MetaRequest& req,
 void MetaHandler::CompleteStore(PendingStore* pending, bool terminated,
                                 ResponseBuffer* out) {
   ItemRef item = std::move(pending->item);
-  MetaRequest req;
+  MetaRequest& req = req_;  // free: no request is parsed while a value arrives
   const MetaParseResult parsed = ParseMetaRequest(pending->meta_line, &req);
   pending->meta_line.clear();
   CHECK(parsed.status == MetaParseStatus::kOk) << "ms line parsed before";

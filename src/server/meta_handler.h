@@ -58,7 +58,8 @@ class MetaHandler {
   // Scratch for reply lines: reused so that a long line (flags, a key)
   // costs no allocation per request.
   std::string line_;
-  // The request being handled, reused: its flag array is large to build.
+  // The request being handled (and an ms line again once its value is
+  // in), reused: its flag array is large to build.
   MetaRequest req_;
 };
 
