@@ -130,6 +130,9 @@ $after = stats($sock);
 cmp_ok($after->{total_connections} - $before->{total_connections}, '==', 3,
        'total_connections +3');
 close($_) for @extra;
+is(wait_stat($sock, 'curr_connections', 1), 1, 'curr_connections back to 1');
+cmp_ok(stats($sock)->{connection_structures}, '>=', 4,
+       'connection_structures keeps the high-water mark');
 
 # stats reset zeroes the counters.
 mem_cmd_is($sock, "stats reset\r\n", "RESET\r\n");

@@ -27,7 +27,10 @@ void Dispatcher::Dispatch(int fd, bool tls) {
     MEMCD_VLOG(1) << "rejected connection: limit of " << max_conns_ << " reached";
     return;
   }
-  curr_conns_.fetch_add(1, std::memory_order_relaxed);
+  uint64_t open = curr_conns_.fetch_add(1, std::memory_order_relaxed) + 1;
+  if (open > peak_conns_.load(std::memory_order_relaxed)) {
+    peak_conns_.store(open, std::memory_order_relaxed);
+  }
   total_conns_.fetch_add(1, std::memory_order_relaxed);
   Worker* w = workers_[next_];
   next_ = (next_ + 1) % workers_.size();

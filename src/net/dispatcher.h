@@ -26,6 +26,9 @@ class Dispatcher {
   void OnConnectionClosed() { curr_conns_.fetch_sub(1, std::memory_order_relaxed); }
 
   uint64_t curr_conns() const { return curr_conns_.load(std::memory_order_relaxed); }
+  // The most connections open at once since start: memcd's analogue of
+  // memcached's connection_structures, which never shrinks.
+  uint64_t peak_conns() const { return peak_conns_.load(std::memory_order_relaxed); }
   uint64_t total_conns() const { return total_conns_.load(std::memory_order_relaxed); }
   uint64_t rejected_conns() const { return rejected_conns_.load(std::memory_order_relaxed); }
   int max_conns() const { return max_conns_; }
@@ -37,6 +40,7 @@ class Dispatcher {
   size_t next_ = 0;  // main thread only
   // Relaxed: these are statistics and a soft limit, not synchronisation.
   std::atomic<uint64_t> curr_conns_{0};
+  std::atomic<uint64_t> peak_conns_{0};  // written by the main thread only
   std::atomic<uint64_t> total_conns_{0};
   std::atomic<uint64_t> rejected_conns_{0};
 };

@@ -4,6 +4,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <mutex>
 #include <vector>
 
@@ -82,10 +83,13 @@ void WriteGeneral(const ServerContext& ctx, StatsWriter* w) {
   w->AddSeconds("rusage_user", ru.ru_utime.tv_sec, ru.ru_utime.tv_usec);
   w->AddSeconds("rusage_system", ru.ru_stime.tv_sec, ru.ru_stime.tv_usec);
   w->Add("max_connections", static_cast<uint64_t>(ctx.options->max_conns));
-  w->Add("curr_connections", ctx.dispatcher->curr_conns());
+  // One read of each counter, so the pair is consistent even while a
+  // connection opens or closes between the two lines.
+  uint64_t curr_conns = ctx.dispatcher->curr_conns();
+  w->Add("curr_connections", curr_conns);
   w->Add("total_connections", total_conns);
   w->Add("rejected_connections", rejected_conns);
-  w->Add("connection_structures", ctx.dispatcher->curr_conns());
+  w->Add("connection_structures", std::max(curr_conns, ctx.dispatcher->peak_conns()));
   w->Add("cmd_get", t.get_cmds);
   w->Add("cmd_set", t.set_cmds);
   w->Add("cmd_flush", t.flush_cmds);
