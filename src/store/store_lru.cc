@@ -220,6 +220,14 @@ int Store::Impl::PullSegmentTail(int cls, LruSegment segment,
                                  size_t held_stripe, Item** out) {
   const RelTime now = clock_->Now();
   const bool segmented = tuning_.segmented.load(std::memory_order_relaxed);
+  // HOT and WARM give up their tail past this share of the class's bytes.
+  uint64_t limit = 0;
+  if (segment == kHotLru || segment == kWarmLru) {
+    const uint32_t pct =
+        segment == kHotLru ? tuning_.hot_lru_pct.load(std::memory_order_relaxed)
+                           : tuning_.warm_lru_pct.load(std::memory_order_relaxed);
+    limit = total_bytes * pct / 100;
+  }
   LruList& list = lru(cls, segment);
   std::unique_lock<std::mutex> lru_lock(list.mutex());
   LruCounters& counters = list.do_counters();
@@ -231,6 +239,32 @@ int Store::Impl::PullSegmentTail(int cls, LruSegment segment,
   for (int tries = kTailSearch; tries > 0 && next != nullptr; --tries) {
     Item* const item = next;
     next = list.do_Prev(item);
+    // Decided under the LRU lock alone where the item stays in this list:
+    // its key hash and item lock are needed only to take it out. Whoever
+    // unlinks it locks this list first and then still finds it here.
+    bool flushed;
+    if (!IsDead(*item, now, &flushed)) {
+      const bool active = item->has_flag(kItemActive);
+      if (segment == kWarmLru && active) {
+        // Rescue: only its place in the list changes, so readers may hold it.
+        item->clear_flag(kItemActive);
+        ++removed;
+        ++counters.moves_within_lru;
+        list.do_MoveToHead(item);
+        continue;
+      }
+      const bool stays =
+          segment == kTempLru ||
+          (segment == kColdLru && out == nullptr && !(active && segmented)) ||
+          ((segment == kHotLru || segment == kWarmLru) && !active &&
+           counters.bytes <= limit && Age(item, now) <= max_age);
+      if (stays) {
+        // As memcached: an unheld tail that stays ends the walk.
+        if (item->refcount.load(std::memory_order_acquire) == 1) break;
+        ++counters.lrutail_reflocked;
+        continue;
+      }
+    }
     // A count above 1 means an ItemRef holds it: its bytes must stay.
     if (item->refcount.load(std::memory_order_acquire) != 1) {
       ++counters.lrutail_reflocked;
@@ -250,7 +284,6 @@ int Store::Impl::PullSegmentTail(int cls, LruSegment segment,
       continue;
     }
     const bool fetched = item->has_flag(kItemFetched);
-    bool flushed;
     if (IsDead(*item, now, &flushed)) {
       if (!ClaimUnshared(item)) {
         ++counters.lrutail_reflocked;
@@ -272,11 +305,6 @@ int Store::Impl::PullSegmentTail(int cls, LruSegment segment,
     switch (segment) {
       case kHotLru:
       case kWarmLru: {
-        const uint32_t pct =
-            segment == kHotLru
-                ? tuning_.hot_lru_pct.load(std::memory_order_relaxed)
-                : tuning_.warm_lru_pct.load(std::memory_order_relaxed);
-        const uint64_t limit = total_bytes * pct / 100;
         if (item->has_flag(kItemActive)) {
           // Rescue ACTIVE items: WARM keeps them, HOT promotes them.
           item->clear_flag(kItemActive);

@@ -285,6 +285,32 @@ TEST_F(StoreLruTest, WarmIsCappedAndKeepsActiveItems) {
   EXPECT_EQ(GetValue(store_.get(), Key(2)), Value(2));
 }
 
+TEST_F(StoreLruTest, ActiveWarmItemsAreRescuedWhileReadersHoldThem) {
+  MakeStore();
+  Fill(0, 10);
+  for (int i = 0; i < 6; ++i) {
+    GetValue(store_.get(), Key(i));
+    GetValue(store_.get(), Key(i));
+  }
+  store_->RunLruMaintainerPass();
+  ASSERT_EQ(Class().number_warm, 4u);
+  const uint64_t within = Class().moves_within_lru;
+  // Readers hold all of keys 0..5. The four in WARM are read again, hence
+  // ACTIVE; the two in COLD move to WARM's head at once (no maintainer
+  // thread), which clears their ACTIVE.
+  std::vector<ItemRef> held;
+  for (int i = 0; i < 6; ++i) {
+    held.push_back(store_->Get(Key(i)));
+    ASSERT_TRUE(held.back());
+  }
+  store_->RunLruMaintainerPass();
+  // A rescue only relinks within WARM, so being held is no obstacle: all
+  // four ACTIVE ones at WARM's tail are rescued.
+  EXPECT_EQ(Class().moves_within_lru - within, 4u);
+  held.clear();
+  for (int i = 0; i < 6; ++i) EXPECT_EQ(GetValue(store_.get(), Key(i)), Value(i));
+}
+
 TEST_F(StoreLruTest, MaintainerThreadMovesItemsAndQueuedBumps) {
   StoreOptions o = Options();
   o.lru_maintainer_thread = true;
