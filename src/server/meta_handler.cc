@@ -12,16 +12,11 @@
 namespace memcd {
 namespace {
 
-void AppendNumber(uint64_t v, std::string* line) {
-  char buf[24];
-  line->append(buf, FormatUint64(v, buf));
-}
-
 // " <flag><number>"
-void AppendFlag(char flag, uint64_t v, std::string* line) {
-  line->push_back(' ');
-  line->push_back(flag);
-  AppendNumber(v, line);
+void AppendFlag(char flag, uint64_t v, ReplyLine* line) {
+  const char head[2] = {' ', flag};
+  line->Append(std::string_view(head, 2));
+  line->AppendNumber(v);
 }
 
 bool ItemKeyBinary(const ItemRef& item) {
@@ -31,32 +26,34 @@ bool ItemKeyBinary(const ItemRef& item) {
 }  // namespace
 
 void MetaHandler::AppendKey(std::string_view key, bool binary,
-                            std::string* line) {
-  line->append(" k");
+                            ReplyLine* line) {
+  line->Append(" k");
   if (!binary) {
-    line->append(key);
+    line->Append(key);
     return;
   }
-  EncodeBase64(key, line);
-  line->append(" b");
+  std::string encoded;  // binary keys are rare: an allocation is fine
+  EncodeBase64(key, &encoded);
+  line->Append(encoded);
+  line->Append(" b");
 }
 
 void MetaHandler::AppendOpaqueAndKey(const MetaRequest& req,
-                                     std::string* line) {
+                                     ReplyLine* line) {
   for (size_t i = 0; i < req.num_flags; ++i) {
     const std::string_view flag = req.flags[i];
     if (flag[0] == 'O') {
-      line->push_back(' ');
-      line->append(flag);
+      line->Push(' ');
+      line->Append(flag);
     } else if (flag[0] == 'k') {
       AppendKey(req.key(), req.key_binary, line);
     }
   }
 }
 
-void MetaHandler::AppendTtl(RelTime exptime, std::string* line) const {
+void MetaHandler::AppendTtl(RelTime exptime, ReplyLine* line) const {
   if (exptime == 0) {
-    line->append(" t-1");
+    line->Append(" t-1");
     return;
   }
   // As memcached: unsigned, relative to now.
@@ -125,11 +122,11 @@ void MetaHandler::Get(const MetaRequest& req, ResponseBuffer* out) {
   if (!got.item) {
     stats_->get_misses.Add();
     if (req.has('q')) return;
-    std::string& line = line_;
-    line.assign("EN");
+    ReplyLine& line = line_;
+    line.Assign("EN");
     AppendOpaqueAndKey(req, &line);
-    line.append("\r\n");
-    out->Append(line);
+    line.Append("\r\n");
+    out->Append(line.view());
     return;
   }
   stats_->get_hits.Add();
@@ -137,12 +134,12 @@ void MetaHandler::Get(const MetaRequest& req, ResponseBuffer* out) {
 
   const ItemRef& item = got.item;
   const RelTime now = clock->Now();
-  std::string& line = line_;  // every path below assigns it first
+  ReplyLine& line = line_;  // every path below assigns it first
   if (req.has('v')) {
-    line = "VA ";
-    AppendNumber(item.value_length(), &line);
+    line.Assign("VA ");
+    line.AppendNumber(item.value_length());
   } else {
-    line = "HD";
+    line.Assign("HD");
   }
   // T and N take effect where they stand: a "t" before them shows the old
   // exptime, as memcached's single pass over the flags does.
@@ -172,25 +169,25 @@ void MetaHandler::Get(const MetaRequest& req, ResponseBuffer* out) {
         AppendFlag('l', got.created ? 0 : now - got.last_access, &line);
         break;
       case 'h':
-        line.append(got.fetched ? " h1" : " h0");
+        line.Append(got.fetched ? " h1" : " h0");
         break;
       case 'O':
-        line.push_back(' ');
-        line.append(flag);
+        line.Push(' ');
+        line.Append(flag);
         break;
       case 'k':
         AppendKey(item.key(), ItemKeyBinary(item), &line);
         break;
     }
   }
-  if (got.token_sent) line.append(" Z");
-  if (got.stale) line.append(" X");
-  if (got.won) line.append(" W");
-  line.append("\r\n");
+  if (got.token_sent) line.Append(" Z");
+  if (got.stale) line.Append(" X");
+  if (got.won) line.Append(" W");
+  line.Append("\r\n");
   if (req.has('v')) {
-    out->AppendWithValue(line, std::move(got.item));
+    out->AppendWithValue(line.view(), std::move(got.item));
   } else {
-    out->Append(line);
+    out->Append(line.view());
   }
 }
 
@@ -264,15 +261,15 @@ void MetaHandler::CompleteStore(PendingStore* pending, bool terminated,
     if (r == StoreResult::kExists) stats_->cas_badval.Add();
     if (r == StoreResult::kNotFound) stats_->cas_misses.Add();
   }
-  std::string& line = line_;  // every path below assigns it first
+  ReplyLine& line = line_;  // every path below assigns it first
   switch (r) {
     case StoreResult::kStored:
       if (pending->noreply) return;
-      line = "HD";
+      line.Assign("HD");
       break;
-    case StoreResult::kNotStored: line = "NS"; break;
-    case StoreResult::kExists: line = "EX"; break;
-    case StoreResult::kNotFound: line = "NF"; break;
+    case StoreResult::kNotStored: line.Assign("NS"); break;
+    case StoreResult::kExists: line.Assign("EX"); break;
+    case StoreResult::kNotFound: line.Assign("NF"); break;
     case StoreResult::kNoMemory:
       out->AppendLine("SERVER_ERROR out of memory storing object");
       return;
@@ -280,15 +277,15 @@ void MetaHandler::CompleteStore(PendingStore* pending, bool terminated,
   for (size_t i = 0; i < req.num_flags; ++i) {
     const std::string_view flag = req.flags[i];
     if (flag[0] == 'O') {
-      line.push_back(' ');
-      line.append(flag);
+      line.Push(' ');
+      line.Append(flag);
     } else if (flag[0] == 'k') {
       AppendKey(req.key(), req.key_binary, &line);
     } else if (flag[0] == 'c') {
       AppendFlag('c', cas, &line);
     }
   }
-  out->AppendLine(line);
+  out->AppendLine(line.view());
 }
 
 void MetaHandler::Delete(const MetaRequest& req, ResponseBuffer* out) {
@@ -305,7 +302,7 @@ void MetaHandler::Delete(const MetaRequest& req, ResponseBuffer* out) {
   const WatchDelete watch(*ctx_, req.key());
   stats_->hot_keys.NoteWrite(req.key(), *ctx_->clock);
   const MetaDeleteResult r = ctx_->store->MetaDelete(req.key(), options);
-  std::string& line = line_;  // every path below assigns it first
+  ReplyLine& line = line_;  // every path below assigns it first
   switch (r) {
     case MetaDeleteResult::kDeleted:
       // Marking stale (I) or emptying (x) keeps the item: not a deletion.
@@ -313,22 +310,22 @@ void MetaHandler::Delete(const MetaRequest& req, ResponseBuffer* out) {
       // An invalidation is not counted as a delete, as in memcached.
       if (!req.has('I')) stats_->delete_hits.Add();
       if (req.has('q')) return;
-      line = "HD";
+      line.Assign("HD");
       break;
     case MetaDeleteResult::kNotFound:
       stats_->delete_misses.Add();
-      line = "NF";
+      line.Assign("NF");
       break;
     case MetaDeleteResult::kExists:
       stats_->delete_misses.Add();
-      line = "EX";
+      line.Assign("EX");
       break;
     case MetaDeleteResult::kNoMemory:
       out->AppendLine("SERVER_ERROR out of memory");
       return;
   }
   AppendOpaqueAndKey(req, &line);
-  out->AppendLine(line);
+  out->AppendLine(line.view());
 }
 
 void MetaHandler::Arith(const MetaRequest& req, ResponseBuffer* out) {
@@ -348,7 +345,7 @@ void MetaHandler::Arith(const MetaRequest& req, ResponseBuffer* out) {
   const MetaArithResult r = ctx_->store->MetaArith(req.key(), options,
                                                    &outcome);
   stats_->hot_keys.NoteWrite(req.key(), *ctx_->clock);
-  std::string& line = line_;  // every path below assigns it first
+  ReplyLine& line = line_;  // every path below assigns it first
   switch (r) {
     case MetaArithResult::kOk:
       (options.incr ? stats_->incr_hits : stats_->decr_hits).Add();
@@ -361,9 +358,9 @@ void MetaHandler::Arith(const MetaRequest& req, ResponseBuffer* out) {
       if (r == MetaArithResult::kNotFound) {
         (options.incr ? stats_->incr_misses : stats_->decr_misses).Add();
       }
-      line = r == MetaArithResult::kNotFound ? "NF" : "EX";
+      line.Assign(r == MetaArithResult::kNotFound ? "NF" : "EX");
       AppendOpaqueAndKey(req, &line);
-      out->AppendLine(line);
+      out->AppendLine(line.view());
       return;
     case MetaArithResult::kNonNumeric:
       out->AppendLine(
@@ -373,13 +370,13 @@ void MetaHandler::Arith(const MetaRequest& req, ResponseBuffer* out) {
       out->AppendLine("SERVER_ERROR out of memory");
       return;
   }
-  std::string digits;
-  AppendNumber(outcome.value, &digits);
+  char digit_buf[24];
+  const std::string_view digits(digit_buf, FormatUint64(outcome.value, digit_buf));
   if (req.has('v')) {
-    line = "VA ";
-    AppendNumber(digits.size(), &line);
+    line.Assign("VA ");
+    line.AppendNumber(digits.size());
   } else {
-    line = "HD";
+    line.Assign("HD");
   }
   RelTime exptime = outcome.exptime_before;
   for (size_t i = 0; i < req.num_flags; ++i) {
@@ -398,20 +395,20 @@ void MetaHandler::Arith(const MetaRequest& req, ResponseBuffer* out) {
         if (r == MetaArithResult::kCreated) exptime = options.vivify_exptime;
         break;
       case 'O':
-        line.push_back(' ');
-        line.append(flag);
+        line.Push(' ');
+        line.Append(flag);
         break;
       case 'k':
         AppendKey(req.key(), req.key_binary, &line);
         break;
     }
   }
-  line.append("\r\n");
+  line.Append("\r\n");
   if (req.has('v')) {
-    line.append(digits);
-    line.append("\r\n");
+    line.Append(digits);
+    line.Append("\r\n");
   }
-  out->Append(line);
+  out->Append(line.view());
 }
 
 void MetaHandler::Debug(const MetaRequest& req, ResponseBuffer* out) {
@@ -427,29 +424,32 @@ void MetaHandler::Debug(const MetaRequest& req, ResponseBuffer* out) {
   }
   const Item* item = got.item.get();
   const RelTime now = ctx_->clock->Now();
-  std::string line = "ME ";
+  ReplyLine& line = line_;
+  line.Assign("ME ");
   if (item->has_flag(kItemKeyBinary)) {
-    EncodeBase64(item->key(), &line);
+    std::string encoded;
+    EncodeBase64(item->key(), &encoded);
+    line.Append(encoded);
   } else {
-    line.append(item->key());
+    line.Append(item->key());
   }
-  line.append(" exp=");
+  line.Append(" exp=");
   if (got.exptime_before == 0) {
-    line.append("-1");
+    line.Append("-1");
   } else {
-    line.append(std::to_string(static_cast<int64_t>(got.exptime_before) -
+    line.Append(std::to_string(static_cast<int64_t>(got.exptime_before) -
                                static_cast<int64_t>(now)));
   }
-  line.append(" la=");
-  AppendNumber(now - got.last_access, &line);
-  line.append(" cas=");
-  AppendNumber(item->cas(), &line);
-  line.append(got.fetched ? " fetch=yes" : " fetch=no");
-  line.append(" cls=");
-  AppendNumber(item->slab_class, &line);
-  line.append(" size=");
-  AppendNumber(item->total_size(), &line);
-  out->AppendLine(line);
+  line.Append(" la=");
+  line.AppendNumber(now - got.last_access);
+  line.Append(" cas=");
+  line.AppendNumber(item->cas());
+  line.Append(got.fetched ? " fetch=yes" : " fetch=no");
+  line.Append(" cls=");
+  line.AppendNumber(item->slab_class);
+  line.Append(" size=");
+  line.AppendNumber(item->total_size());
+  out->AppendLine(line.view());
 }
 
 }  // namespace memcd

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "proto/meta_parser.h"
+#include "server/reply_line.h"
 #include "server/response_buffer.h"
 #include "server/server_context.h"
 #include "server/text_handler.h"
@@ -46,18 +47,18 @@ class MetaHandler {
   void Debug(const MetaRequest& req, ResponseBuffer* out);
 
   // Appends " k<key>", base64 and " b" when `binary`.
-  static void AppendKey(std::string_view key, bool binary, std::string* line);
+  static void AppendKey(std::string_view key, bool binary, ReplyLine* line);
   // Appends the O and k flags in request order (replies without an item).
-  static void AppendOpaqueAndKey(const MetaRequest& req, std::string* line);
+  static void AppendOpaqueAndKey(const MetaRequest& req, ReplyLine* line);
   // " t<seconds left>", or " t-1" for an item that never expires.
-  void AppendTtl(RelTime exptime, std::string* line) const;
+  void AppendTtl(RelTime exptime, ReplyLine* line) const;
 
   ServerContext* ctx_;
   ThreadStats* stats_;
   int current_fd_ = -1;
-  // Scratch for reply lines: reused so that a long line (flags, a key)
-  // costs no allocation per request.
-  std::string line_;
+  // Scratch for reply lines: a long line (flags, a key) costs no
+  // allocation, and short ones no out-of-line string calls.
+  ReplyLine line_;
   // The request being handled (and an ms line again once its value is
   // in), reused: its flag array is large to build.
   MetaRequest req_;
