@@ -14,9 +14,10 @@ BUILD_PACKAGES="g++ make autoconf automake libtool pkg-config perl
 # sasl2-bin: saslpasswd2, for t/sasl.t's sasldb case (skipped without it).
 # openssl, libio-socket-ssl-perl: t/tls.t's certificates and TLS client.
 # prometheus: promtool, for t/metrics.t's check of the /metrics page.
+# nutcracker: twemproxy, for t/cluster.t's pool behind a proxy.
 TEST_PACKAGES="python3 python3-pymemcache libcache-memcached-perl
   libcache-memcached-fast-perl libmemcached-tools sasl2-bin
-  openssl libio-socket-ssl-perl prometheus"
+  openssl libio-socket-ssl-perl prometheus nutcracker"
 # clang, libclang-rt-14-dev: libFuzzer, for the fuzz targets (a separate
 # clang build dir, configure --enable-fuzzing; doc/fuzzing.md).
 FUZZ_PACKAGES="clang libclang-rt-14-dev"
