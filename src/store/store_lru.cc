@@ -435,6 +435,11 @@ int Store::Impl::Juggle(int cls) {
     warm_age = static_cast<RelTime>(
         cold_age * tuning_.warm_max_factor.load(std::memory_order_relaxed));
   }
+  // Once COLD's tail stays, it stays for this call: HOT and WARM push
+  // items onto COLD's head, and a read that makes the tail ACTIVE meanwhile
+  // waits for the next call (with the maintainer thread such reads are
+  // queued bumps anyway). Saves a lock and a walk per loop.
+  bool cold_stays = !segmented;
   for (int i = 0; i < kJuggleLoops; ++i) {
     int more = 0;
     if ((!hot.LooksEmpty() && PullSegmentTail(cls, kHotLru, total_bytes, hot_age,
@@ -443,8 +448,10 @@ int Store::Impl::Juggle(int cls) {
                                                kNoStripe, nullptr) > 0)) {
       ++more;
     }
-    if (segmented && !cold.LooksEmpty()) {
-      more += PullSegmentTail(cls, kColdLru, 0, 0, kNoStripe, nullptr);
+    if (!cold_stays && !cold.LooksEmpty()) {
+      const int pulled = PullSegmentTail(cls, kColdLru, 0, 0, kNoStripe, nullptr);
+      more += pulled;
+      cold_stays = pulled == 0;
     }
     if (more == 0) break;
     ++moves;
