@@ -287,6 +287,9 @@ class Store::Impl {
   };
   std::mutex bump_mu_;             // guards bumps_
   std::vector<QueuedBump> bumps_;  // ACTIVE COLD items
+  // The maintainer's scratch for ProcessBumps(); empty between passes.
+  std::vector<QueuedBump> bumps_todo_;
+  std::vector<QueuedBump> bumps_slow_;
   std::atomic<uint64_t> lru_maintainer_juggles_{0};  // relaxed counters
   std::atomic<uint64_t> lru_bumps_dropped_{0};
   // The page mover (store_slab_mover.cc). mover_mu_ is held for a whole

@@ -3,6 +3,8 @@
 // does, how allocation pulls from the tails.
 #include <glog/logging.h>
 
+#include <algorithm>
+
 #include <chrono>
 #include <mutex>
 #include <utility>
@@ -195,23 +197,65 @@ void Store::Impl::do_Fetch(Item* item, uint32_t hash) {
 }
 
 int Store::Impl::ProcessBumps() {
-  std::vector<QueuedBump> todo;
+  std::vector<QueuedBump>& todo = bumps_todo_;
+  std::vector<QueuedBump>& slow = bumps_slow_;  // busy item locks
   {
     std::lock_guard<std::mutex> lock(bump_mu_);
-    todo.swap(bumps_);
+    todo.swap(bumps_);  // both keep their capacity from pass to pass
   }
+  // A run of bumps of one class is moved under one hold of its WARM and
+  // COLD locks (that order; nothing else holds two LRU locks), instead of
+  // three lock round trips per item. Against the lock order, hence item
+  // locks only try-locked: a busy one takes the one-by-one path below.
+  // Runs are capped so that workers waiting for these lists are not held
+  // up for long.
+  constexpr size_t kRunMax = 64;
+  const RelTime now = clock_->Now();
   int moved = 0;
-  for (const QueuedBump& bump : todo) {
-    Item* const item = bump.item;
-    {
-      std::lock_guard<std::mutex> lock(locks_.ForHash(bump.hash));
-      if (item->has_flag(kItemLinked)) {
-        moved += SegmentOf(*item) == kColdLru && item->has_flag(kItemActive);
-        do_Bump(item);
+  // Flat since they were queued ("lru mode flat"): do_Bump's flat rules.
+  if (!tuning_.segmented.load(std::memory_order_relaxed)) slow = todo;
+  for (size_t i = slow.empty() ? 0 : todo.size(); i < todo.size();) {
+    const int cls = todo[i].item->slab_class;  // fixed while it is held
+    LruList& warm = lru(cls, kWarmLru);
+    LruList& cold = lru(cls, kColdLru);
+    std::lock_guard<std::mutex> warm_lock(warm.mutex());
+    std::lock_guard<std::mutex> cold_lock(cold.mutex());
+    for (const size_t end = std::min(todo.size(), i + kRunMax);
+         i < end && todo[i].item->slab_class == cls; ++i) {
+      const QueuedBump bump = todo[i];
+      std::mutex& item_mu = locks_.ForHash(bump.hash);
+      if (!item_mu.try_lock()) {
+        slow.push_back(bump);
+        continue;
       }
+      std::lock_guard<std::mutex> item_lock(item_mu, std::adopt_lock);
+      Item* const item = bump.item;
+      // do_Bump's segmented case, with the two lists already locked.
+      if (!item->has_flag(kItemLinked)) continue;
+      if (SegmentOf(*item) == kColdLru && item->has_flag(kItemActive)) {
+        item->clear_flag(kItemActive);
+        cold.do_Unlink(item);
+        SetSegment(item, kWarmLru);
+        warm.do_LinkHead(item);
+        ++warm.do_counters().moves_to_warm;
+        ++moved;
+      }
+      item->time.store(now, std::memory_order_relaxed);
     }
-    Release(item);
   }
+  for (const QueuedBump& bump : slow) {
+    std::lock_guard<std::mutex> lock(locks_.ForHash(bump.hash));
+    Item* const item = bump.item;
+    if (item->has_flag(kItemLinked)) {
+      moved += SegmentOf(*item) == kColdLru && item->has_flag(kItemActive);
+      do_Bump(item);
+    }
+  }
+  slow.clear();
+  // Every bump's reference (slow ones too), without any lock held:
+  // dropping the last one frees the item.
+  for (const QueuedBump& bump : todo) Release(bump.item);
+  todo.clear();
   return moved;
 }
 

@@ -331,5 +331,31 @@ TEST_F(StoreLruTest, MaintainerThreadMovesItemsAndQueuedBumps) {
   EXPECT_EQ(Stats(*store_).lru_bumps_dropped, 0u);
 }
 
+TEST_F(StoreLruTest, MaintainerThreadMovesABatchOfBumps) {
+  StoreOptions o = Options();
+  o.lru_maintainer_thread = true;
+  MakeStore(o);
+  Fill(0, 10);
+  for (int i = 0; i < 400 && Segments() != Counts{2, 0, 8, 0}; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_EQ(Segments(), (Counts{2, 0, 8, 0}));
+  // All eight COLD items (keys 0..7) read twice: eight queued bumps, moved
+  // to WARM together; WARM keeps its 40% (4) and hands the rest back.
+  for (int i = 0; i < 8; ++i) {
+    EXPECT_EQ(GetValue(store_.get(), Key(i)), Value(i));
+    EXPECT_EQ(GetValue(store_.get(), Key(i)), Value(i));
+  }
+  for (int i = 0; i < 400 && (Class().moves_to_warm < 8 ||
+                              Segments() != Counts{2, 4, 4, 0});
+       ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_EQ(Class().moves_to_warm, 8u);
+  EXPECT_EQ(Segments(), (Counts{2, 4, 4, 0}));
+  EXPECT_EQ(Stats(*store_).lru_bumps_dropped, 0u);
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(GetValue(store_.get(), Key(i)), Value(i));
+}
+
 }  // namespace
 }  // namespace memcd
