@@ -218,10 +218,14 @@ class Store::Impl {
   // byte share (of `total_bytes`) or older than `max_age` to COLD (WARM if
   // ACTIVE), ACTIVE COLD items to WARM. With `out` (allocation) the COLD
   // tail is evicted if allowed, and the first reclaimed or evicted item is
-  // handed over in *out, unlinked and holding one reference. Returns the
+  // handed over in *out, unlinked and holding one reference. Without
+  // `out`, the walk moves up to `max_moves` items to other segments (the
+  // maintainer: kTailSearch; memcached's allocation path: 1), all under
+  // one hold of the lists' locks; with `out`, at most one. Returns the
   // items moved, reclaimed or evicted.
   int PullSegmentTail(int cls, LruSegment segment, uint64_t total_bytes,
-                      RelTime max_age, size_t held_stripe, Item** out);
+                      RelTime max_age, size_t held_stripe, Item** out,
+                      int max_moves);
   // The flat LRU's eviction (the second-chance rule) for PullTail.
   Item* PullTailFlat(int cls, size_t held_stripe);
   // memcached's lru_maintainer_juggle for one class.

@@ -261,7 +261,8 @@ int Store::Impl::ProcessBumps() {
 
 int Store::Impl::PullSegmentTail(int cls, LruSegment segment,
                                  uint64_t total_bytes, RelTime max_age,
-                                 size_t held_stripe, Item** out) {
+                                 size_t held_stripe, Item** out,
+                                 int max_moves) {
   const RelTime now = clock_->Now();
   const bool segmented = tuning_.segmented.load(std::memory_order_relaxed);
   // HOT and WARM give up their tail past this share of the class's bytes.
@@ -273,9 +274,23 @@ int Store::Impl::PullSegmentTail(int cls, LruSegment segment,
     limit = total_bytes * pct / 100;
   }
   LruList& list = lru(cls, segment);
-  std::unique_lock<std::mutex> lru_lock(list.mutex());
+  // The maintainer's walks (no `out`) move items in place: the lists they
+  // may move to are locked with this one, in segment order (HOT, WARM,
+  // COLD; the only other holder of two LRU locks, ProcessBumps, takes WARM
+  // then COLD), so that one hold covers every move of the walk. The
+  // allocation path keeps one lock and relinks its item after dropping it.
+  const bool in_place = out == nullptr && segment != kTempLru;
+  std::unique_lock<std::mutex> hot_lock, warm_lock, cold_lock, own_lock;
+  if (in_place) {
+    if (segment == kHotLru) hot_lock = std::unique_lock<std::mutex>(list.mutex());
+    warm_lock = std::unique_lock<std::mutex>(lru(cls, kWarmLru).mutex());
+    cold_lock = std::unique_lock<std::mutex>(lru(cls, kColdLru).mutex());
+  } else {
+    own_lock = std::unique_lock<std::mutex>(list.mutex());
+  }
   LruCounters& counters = list.do_counters();
   int removed = 0;
+  int moves = 0;  // in place, to another segment
   Item* stop_at = nullptr;  // the item the walk ended on; its lock is held
   size_t stop_stripe = 0;
   LruSegment move_to = segment;
@@ -398,14 +413,23 @@ int Store::Impl::PullSegmentTail(int cls, LruSegment segment,
       case kTempLru:
         break;  // only reclaims happen in TEMP
     }
+    if (in_place) {
+      if (move_to == segment) break;  // it changed since the first look
+      list.do_Unlink(item);
+      SetSegment(item, move_to);
+      lru(cls, move_to).do_LinkHead(item);
+      move_to = segment;
+      if (++moves == max_moves) break;
+      continue;  // on up the list; this item's lock is dropped here
+    }
     if (move_to != segment) list.do_Unlink(item);
     stop_at = item;
     stop_stripe = stripe;
     item_lock.release();  // still held, for the relink below
     break;
   }
-  lru_lock.unlock();
   if (stop_at == nullptr) return removed;
+  own_lock.unlock();
   std::lock_guard<std::mutex> item_lock(locks_.ForStripe(stop_stripe),
                                         std::adopt_lock);
   if (move_to != segment) {
@@ -426,7 +450,7 @@ Item* Store::Impl::PullTail(int cls, size_t held_stripe) {
   for (int i = 0; i < kAllocPulls; ++i) {
     Item* item = nullptr;
     const int pulled =
-        PullSegmentTail(cls, kColdLru, 0, 0, held_stripe, &item);
+        PullSegmentTail(cls, kColdLru, 0, 0, held_stripe, &item, 1);
     if (item != nullptr) {
       if (i > 0) {
         LruList& list = lru(cls, kColdLru);
@@ -435,7 +459,7 @@ Item* Store::Impl::PullTail(int cls, size_t held_stripe) {
       }
       return item;
     }
-    if (pulled <= 0) PullSegmentTail(cls, kHotLru, 0, 0, held_stripe, nullptr);
+    if (pulled <= 0) PullSegmentTail(cls, kHotLru, 0, 0, held_stripe, nullptr, 1);
   }
   LruList& list = lru(cls, kColdLru);
   std::lock_guard<std::mutex> lock(list.mutex());
@@ -456,7 +480,7 @@ int Store::Impl::Juggle(int cls) {
   int moves = 0;
   if (tuning_.temp_lru.load(std::memory_order_relaxed)) {
     for (int i = 0; i < kJuggleLoops; ++i) {
-      if (PullSegmentTail(cls, kTempLru, 0, 0, kNoStripe, nullptr) <= 0) break;
+      if (PullSegmentTail(cls, kTempLru, 0, 0, kNoStripe, nullptr, 1) <= 0) break;
       ++moves;
     }
   }
@@ -487,13 +511,14 @@ int Store::Impl::Juggle(int cls) {
   for (int i = 0; i < kJuggleLoops; ++i) {
     int more = 0;
     if ((!hot.LooksEmpty() && PullSegmentTail(cls, kHotLru, total_bytes, hot_age,
-                                              kNoStripe, nullptr) > 0) ||
+                                              kNoStripe, nullptr, kTailSearch) > 0) ||
         (!warm.LooksEmpty() && PullSegmentTail(cls, kWarmLru, total_bytes, warm_age,
-                                               kNoStripe, nullptr) > 0)) {
+                                               kNoStripe, nullptr, kTailSearch) > 0)) {
       ++more;
     }
     if (!cold_stays && !cold.LooksEmpty()) {
-      const int pulled = PullSegmentTail(cls, kColdLru, 0, 0, kNoStripe, nullptr);
+      const int pulled =
+          PullSegmentTail(cls, kColdLru, 0, 0, kNoStripe, nullptr, kTailSearch);
       more += pulled;
       cold_stays = pulled == 0;
     }
