@@ -204,7 +204,7 @@ int Store::Impl::ProcessBumps() {
     todo.swap(bumps_);  // both keep their capacity from pass to pass
   }
   // A run of bumps of one class is moved under one hold of its WARM and
-  // COLD locks (that order; nothing else holds two LRU locks), instead of
+  // COLD locks (segment order, as PullSegmentTail's walks), instead of
   // three lock round trips per item. Against the lock order, hence item
   // locks only try-locked: a busy one takes the one-by-one path below.
   // Runs are capped so that workers waiting for these lists are not held
@@ -276,8 +276,8 @@ int Store::Impl::PullSegmentTail(int cls, LruSegment segment,
   LruList& list = lru(cls, segment);
   // The maintainer's walks (no `out`) move items in place: the lists they
   // may move to are locked with this one, in segment order (HOT, WARM,
-  // COLD; the only other holder of two LRU locks, ProcessBumps, takes WARM
-  // then COLD), so that one hold covers every move of the walk. The
+  // COLD; ProcessBumps keeps it too), so that one hold covers every move
+  // of the walk. The
   // allocation path keeps one lock and relinks its item after dropping it.
   const bool in_place = out == nullptr && segment != kTempLru;
   std::unique_lock<std::mutex> hot_lock, warm_lock, cold_lock, own_lock;
