@@ -277,8 +277,8 @@ int Store::Impl::PullSegmentTail(int cls, LruSegment segment,
   // The maintainer's walks (no `out`) move items in place: the lists they
   // may move to are locked with this one, in segment order (HOT, WARM,
   // COLD; ProcessBumps keeps it too), so that one hold covers every move
-  // of the walk. The
-  // allocation path keeps one lock and relinks its item after dropping it.
+  // of the walk. The allocation path keeps one lock and relinks its item
+  // after dropping it.
   const bool in_place = out == nullptr && segment != kTempLru;
   std::unique_lock<std::mutex> hot_lock, warm_lock, cold_lock, own_lock;
   if (in_place) {
