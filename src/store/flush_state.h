@@ -34,6 +34,13 @@ class FlushState {
     return Kills(current_, item, now) || Kills(previous_, item, now);
   }
 
+  // IsFlushed() by the time rule alone: reads no CAS, so it needs no item
+  // lock. It misses items killed only by the CAS rule (stored in the two
+  // seconds before an immediate flush with CAS on).
+  bool IsFlushedByTime(const Item& item, RelTime now) const {
+    return KillsByTime(current_, item, now) || KillsByTime(previous_, item, now);
+  }
+
   // The oldest_live of the newest flush, 0 when none was made.
   RelTime oldest_live() const {
     return current_.live.load(std::memory_order_acquire);
@@ -49,6 +56,10 @@ class FlushState {
   static bool InForce(const Record& r, RelTime now) {
     return r.set.load(std::memory_order_acquire) &&
            r.live.load(std::memory_order_acquire) <= now;
+  }
+  static bool KillsByTime(const Record& r, const Item& item, RelTime now) {
+    return InForce(r, now) && item.time.load(std::memory_order_relaxed) <=
+                                  r.live.load(std::memory_order_relaxed);
   }
   static bool Kills(const Record& r, const Item& item, RelTime now) {
     if (!InForce(r, now)) return false;

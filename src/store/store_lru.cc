@@ -301,8 +301,14 @@ int Store::Impl::PullSegmentTail(int cls, LruSegment segment,
     // Decided under the LRU lock alone where the item stays in this list:
     // its key hash and item lock are needed only to take it out. Whoever
     // unlinks it locks this list first and then still finds it here.
+    // Without the item lock its CAS may be changing, so deadness is judged
+    // without the flush's CAS rule here: an item only that rule kills may
+    // stay or be rescued, to be reclaimed later (lookups never return it).
+    const RelTime exptime = item->exptime.load(std::memory_order_relaxed);
+    const bool looks_dead = (exptime != 0 && exptime <= now) ||
+                            flush_.IsFlushedByTime(*item, now);
     bool flushed;
-    if (!IsDead(*item, now, &flushed)) {
+    if (!looks_dead) {
       const bool active = item->has_flag(kItemActive);
       if (segment == kWarmLru && active) {
         // Rescue: only its place in the list changes, so readers may hold it.
