@@ -38,13 +38,21 @@ my @children;                # pids of nutcracker and pool.sh, for END
 sub key_of { "user:$_[0]:profile" }
 sub value_of { "value-$_[0]-" . ('x' x ($_[0] % 40)) }
 
-sub free_port {
-  my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
-                                Proto => 'tcp', Listen => 1)
-    or die "cannot bind a probe socket: $!";
-  my $port = $s->sockport;
-  close $s;
-  return $port;
+# Starts @argv with %$env added, stdout and stderr appended to $log and no
+# stdin; returns its pid, remembered in @children for END.
+sub spawn {
+  my ($log, $env, @argv) = @_;
+  my $pid = fork();
+  die "fork: $!" unless defined $pid;
+  if ($pid == 0) {
+    open(STDIN, '<', '/dev/null');
+    open(STDOUT, '>>', $log);
+    open(STDERR, '>&', \*STDOUT);
+    $ENV{$_} = $env->{$_} for keys %$env;
+    exec(@argv) or POSIX::_exit(127);
+  }
+  push @children, $pid;
+  return $pid;
 }
 
 sub connect_to {
@@ -98,17 +106,9 @@ sub start_proxy {
     print $out $conf;
     close $out;
     my $log = "$dir/$tag.log";
-    my $pid = fork();
-    die "fork: $!" unless defined $pid;
-    if ($pid == 0) {
-      open(STDIN, '<', '/dev/null');
-      open(STDOUT, '>>', $log);
-      open(STDERR, '>>', $log);
-      # -i: stats every 100 ms instead of 30 s, for server_closed().
-    exec($kNutcracker, '-c', $file, '-s', $stats, '-a', '127.0.0.1',
-           '-i', 100, '-o', $log) or POSIX::_exit(127);
-    }
-    push @children, $pid;
+    # -i: stats every 100 ms instead of 30 s, for server_closed().
+    my $pid = spawn($log, {}, $kNutcracker, '-c', $file, '-s', $stats,
+                    '-a', '127.0.0.1', '-i', 100, '-o', $log);
     my $proxy = { pid => $pid, port => $port, stats => $stats, log => $log };
     return $proxy if proxy_ready($proxy);
     stop_child($pid);
@@ -451,18 +451,9 @@ $_->stop for @pool;
       Listen => 1);
   }
   my $out = "$dir/pool.out";
-  my $pid = fork();
-  die "fork: $!" unless defined $pid;
-  if ($pid == 0) {
-    open(STDIN, '<', '/dev/null');
-    open(STDOUT, '>', $out);
-    open(STDERR, '>&', \*STDOUT);
-    $ENV{MEMCD_BIN} = memcd_bin();
-    $ENV{NUTCRACKER_BIN} = $kNutcracker;
-    exec($script, '-n', 2, '-p', $pport, '-b', $base, '-s', $sport,
-         '--', '-t', 1, '-m', 16) or POSIX::_exit(127);
-  }
-  push @children, $pid;
+  my $pid = spawn($out, { MEMCD_BIN => memcd_bin(), NUTCRACKER_BIN => $kNutcracker },
+                  $script, '-n', 2, '-p', $pport, '-b', $base, '-s', $sport,
+                  '--', '-t', 1, '-m', 16);
   my $ready = proxy_ready({ pid => $pid, port => $pport });
   ok($ready, 'pool.sh: the proxy serves a set/get') or diag(read_log($out));
   # The proxy may answer a moment before pool.sh prints its list.

@@ -18,12 +18,6 @@ my @user = $> == 0 ? ('-u', 'nobody') : ();
 my $dir = tempdir('memcd-daemon-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 chmod 0777, $dir;  # the daemon writes its pid file as -u nobody
 
-sub free_port {
-  my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
-                                Proto => 'tcp', Listen => 1) or die $!;
-  return $s->sockport;
-}
-
 sub connect_to {
   my ($port) = @_;
   my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port,

@@ -58,12 +58,6 @@ sub file_fingerprint {
 my %fp = map { $_ => file_fingerprint("$dir/$_.pem") } qw(server1 server2);
 isnt($fp{server1}, $fp{server2}, 'two distinct server certificates');
 
-sub free_port {
-  my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0, Listen => 1)
-    or die "probe: $!";
-  return $s->sockport;
-}
-
 # A TLS client; undef (with $@ set) when the handshake fails.
 sub tls_client {
   my ($port, %opt) = @_;

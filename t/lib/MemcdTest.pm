@@ -23,7 +23,7 @@ use Test::More ();
 our @EXPORT = qw(
   mem_get_is mem_cmd_is send_cmd read_line read_bytes read_reply read_all
   advance_time stats wait_stat is_memcd memcd_bin wait_for_eof run_bin
-  server_time sanitizer
+  server_time sanitizer free_port
 );
 
 my $kIoTimeout = 5;       # seconds a single read or write may wait
@@ -63,6 +63,10 @@ sub asan_rss_env {
   return { ASAN_OPTIONS => $base . 'quarantine_size_mb=0:' .
            'thread_local_quarantine_size_kb=0:malloc_context_size=2' };
 }
+
+# A TCP port on 127.0.0.1 that was free a moment ago (for servers other
+# than the one start() runs: proxies, tools).
+sub free_port { return _free_port() }
 
 sub _free_port {
   my $s = IO::Socket::INET->new(
