@@ -58,6 +58,13 @@ class StoreLruTest : public ::testing::Test {
     ADD_FAILURE() << "no class of " << kChunk << " bytes";
     return SlabClassStats();
   }
+  // Reads keys [from, to) twice each: FETCHED, then ACTIVE.
+  void ReadTwice(int from, int to) {
+    for (int i = from; i < to; ++i) {
+      EXPECT_EQ(GetValue(store_.get(), Key(i)), Value(i));
+      EXPECT_EQ(GetValue(store_.get(), Key(i)), Value(i));
+    }
+  }
   // hot, warm, cold, temp
   std::vector<uint64_t> Segments() {
     const SlabClassStats s = Class();
@@ -268,10 +275,7 @@ TEST_F(StoreLruTest, WarmIsCappedAndKeepsActiveItems) {
   MakeStore();
   Fill(0, 10);
   // Reads make keys 0..5 ACTIVE; the pass moves them HOT -> WARM.
-  for (int i = 0; i < 6; ++i) {
-    GetValue(store_.get(), Key(i));
-    GetValue(store_.get(), Key(i));
-  }
+  ReadTwice(0, 6);
   store_->RunLruMaintainerPass();
   // WARM holds 40% (4 items); the rest of the active ones fell to COLD.
   SlabClassStats s = Class();
@@ -288,10 +292,7 @@ TEST_F(StoreLruTest, WarmIsCappedAndKeepsActiveItems) {
 TEST_F(StoreLruTest, ActiveWarmItemsAreRescuedWhileReadersHoldThem) {
   MakeStore();
   Fill(0, 10);
-  for (int i = 0; i < 6; ++i) {
-    GetValue(store_.get(), Key(i));
-    GetValue(store_.get(), Key(i));
-  }
+  ReadTwice(0, 6);
   store_->RunLruMaintainerPass();
   ASSERT_EQ(Class().number_warm, 4u);
   const uint64_t within = Class().moves_within_lru;
@@ -342,10 +343,7 @@ TEST_F(StoreLruTest, MaintainerThreadMovesABatchOfBumps) {
   ASSERT_EQ(Segments(), (Counts{2, 0, 8, 0}));
   // All eight COLD items (keys 0..7) read twice: eight queued bumps, moved
   // to WARM together; WARM keeps its 40% (4) and hands the rest back.
-  for (int i = 0; i < 8; ++i) {
-    EXPECT_EQ(GetValue(store_.get(), Key(i)), Value(i));
-    EXPECT_EQ(GetValue(store_.get(), Key(i)), Value(i));
-  }
+  ReadTwice(0, 8);
   for (int i = 0; i < 400 && (Class().moves_to_warm < 8 ||
                               Segments() != Counts{2, 4, 4, 0});
        ++i) {
