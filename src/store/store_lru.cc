@@ -212,9 +212,10 @@ int Store::Impl::ProcessBumps() {
   constexpr size_t kRunMax = 64;
   const RelTime now = clock_->Now();
   int moved = 0;
-  // Flat since they were queued ("lru mode flat"): do_Bump's flat rules.
-  if (!tuning_.segmented.load(std::memory_order_relaxed)) slow = todo;
-  for (size_t i = slow.empty() ? 0 : todo.size(); i < todo.size();) {
+  // Flat since they were queued ("lru mode flat"): all of them take the
+  // one-by-one path, for do_Bump's flat rules.
+  const bool segmented = tuning_.segmented.load(std::memory_order_relaxed);
+  for (size_t i = 0; segmented && i < todo.size();) {
     const int cls = todo[i].item->slab_class;  // fixed while it is held
     LruList& warm = lru(cls, kWarmLru);
     LruList& cold = lru(cls, kColdLru);
@@ -243,7 +244,7 @@ int Store::Impl::ProcessBumps() {
       item->time.store(now, std::memory_order_relaxed);
     }
   }
-  for (const QueuedBump& bump : slow) {
+  for (const QueuedBump& bump : segmented ? slow : todo) {
     std::lock_guard<std::mutex> lock(locks_.ForHash(bump.hash));
     Item* const item = bump.item;
     if (item->has_flag(kItemLinked)) {
