@@ -62,11 +62,19 @@ use MemcdTest;
   my $used = $srv->sock;
   send_cmd($used, "get nothing\r\n");
   is(read_line($used), "END\r\n", 'used connection');
-  send_cmd($s, "stats conns\r\n");
+  # The main thread accepts $idle and hands it to a worker; that worker may
+  # not have registered it yet when another worker answers "stats conns".
+  # Ask again (bounded) until every client is listed.
   my $text = '';
-  while (defined(my $line = read_line($s))) {
-    $text .= $line;
-    last if $line eq "END\r\n";
+  for my $try (1 .. 50) {
+    send_cmd($s, "stats conns\r\n");
+    $text = '';
+    while (defined(my $line = read_line($s))) {
+      $text .= $line;
+      last if $line eq "END\r\n";
+    }
+    last unless grep { index($text, ':' . $_->sockport . "\r\n") < 0 } $s, $idle, $used;
+    select(undef, undef, undef, 0.05);
   }
   my $port = $srv->port;
   my %conns;
