@@ -79,6 +79,41 @@ for my $i (1 .. 100) {
 $expect .= "END\r\n";
 mem_cmd_is($sock, 'get ' . join(' ', @keys) . "\r\n", $expect, '100-key get');
 
+# memcd looks keys up in windows of 16 (prefetched together): key counts
+# around the window's edges, a key repeated across a window boundary, and
+# gats, which must touch every key of every window.
+for my $n (15, 16, 17, 32, 33) {
+  my @ks = map { "multi_$_" } (85 - $n + 1) .. 85;
+  push @ks, $ks[0];
+  my $want = '';
+  for my $key (@ks) {
+    my ($i) = $key =~ /(\d+)$/;
+    next if $i % 2;
+    my $val = "value-$i" x ($i % 7 + 1);
+    $want .= "VALUE $key $i " . length($val) . "\r\n$val\r\n";
+  }
+  mem_cmd_is($sock, 'get ' . join(' ', @ks) . "\r\n", $want . "END\r\n",
+             "get of $n keys and a repeat");
+}
+{
+  my @ks = map { "multi_$_" } 2 .. 35;  # 34 keys, 17 present
+  my $got = '';
+  send_cmd($sock, 'gats 1000 ' . join(' ', @ks) . "\r\n");
+  while (defined(my $line = read_line($sock))) {
+    $got .= $line;
+    last if $line eq "END\r\n";
+  }
+  my @hits = $got =~ /^VALUE (\S+) /mg;
+  is(scalar(@hits), 17, 'gats over three windows answers every present key');
+  my $ttls = 0;
+  for my $key (@hits) {
+    send_cmd($sock, "mg $key t\r\n");
+    my $line = read_line($sock);
+    $ttls++ if $line =~ /^HD t(\d+)\r\n\z/ && $1 > 900 && $1 <= 1000;
+  }
+  is($ttls, 17, 'and every one of them was touched');
+}
+
 # A get line far over 2048 bytes is legal: 600 keys, about 5.5 KB.
 my @long = map { "long_key_number_$_" } 1 .. 600;
 my $line = 'get ' . join(' ', @long) . "\r\n";

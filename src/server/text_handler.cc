@@ -5,6 +5,7 @@
 #include <cstring>
 #include <string>
 
+#include "base/hash.h"
 #include "base/numbers.h"
 #include "base/verbosity.h"
 #include "net/tls.h"
@@ -247,9 +248,26 @@ void TextHandler::Get(const TextRequest& req, ResponseBuffer* out) {
   const RelTime exptime = touch ? ctx_->clock->ToRelTime(req.exptime) : 0;
   Store* store = ctx_->store;
   KeyIterator keys(req.keys);
-  std::string_view key;
-  while (keys.Next(&key)) {
-    ItemRef item = touch ? store->GetAndTouch(key, exptime) : store->Get(key);
+  // A window of keys at a time, prefetched together (see PrefetchKeys).
+  std::string_view window[Store::kPrefetchWindow];
+  uint32_t hashes[Store::kPrefetchWindow];
+  size_t count = 0;
+  size_t next = 0;
+  while (true) {
+    if (next == count) {
+      count = 0;
+      next = 0;
+      while (count < Store::kPrefetchWindow && keys.Next(&window[count])) ++count;
+      if (count == 0) break;
+      if (count > 1) {
+        store->PrefetchKeys(window, count, hashes);
+      } else {
+        hashes[0] = HashKey(window[0]);
+      }
+    }
+    const std::string_view key = window[next];
+    const uint32_t hash = hashes[next++];
+    ItemRef item = touch ? store->GetAndTouch(key, hash, exptime) : store->Get(key, hash);
     if (admin_ != nullptr) admin_->prefixes->RecordGet(key, static_cast<bool>(item));
     WatchFetch(*ctx_, key, item, current_fd_);
     stats_->hot_keys.NoteRead(key, *ctx_->clock);

@@ -33,6 +33,7 @@ HashTable::HashTable(int hashpower, const Arena* arena, int max_power)
   CHECK(hashpower >= 1 && hashpower <= 32) << hashpower;
   arrays_[hashpower & 1].reset(new ItemId[size_t{1} << hashpower]);
   std::fill_n(Array(hashpower), size_t{1} << hashpower, kNullItemId);
+  published_[hashpower & 1].store(Array(hashpower), std::memory_order_relaxed);
 }
 
 size_t HashTable::bytes() const {
@@ -58,6 +59,24 @@ ItemId* HashTable::BucketFor(uint32_t hash) const {
     if (old_bucket >= s.cursor) return &Array(s.power - 1)[old_bucket];
   }
   return &Array(s.power)[hash & Mask(s.power)];
+}
+
+void HashTable::PrefetchBucket(uint32_t hash) const {
+  const State s = Decode(state_.load(kAcquire));
+  int power = s.power;
+  if (s.expanding && (hash & Mask(s.power - 1)) >= s.cursor) --power;
+  const ItemId* array = published_[power & 1].load(std::memory_order_relaxed);
+  if (array != nullptr) __builtin_prefetch(array + (hash & Mask(power)));
+}
+
+void HashTable::PrefetchChain(uint32_t hash) const {
+  const ItemId id = *BucketFor(hash);
+  if (id == kNullItemId) return;
+  // The header and the key, which Find reads; the value, for most small
+  // items, follows in the next line.
+  const char* item = reinterpret_cast<const char*>(arena_->ToItem(id));
+  __builtin_prefetch(item);
+  __builtin_prefetch(item + 64);
 }
 
 Item* HashTable::Find(std::string_view key, uint32_t hash) const {
@@ -129,6 +148,7 @@ bool HashTable::StartExpansion() {
   // The slot is free: its last array (power - 1) was freed by the previous
   // FinishExpansion, after every reader had left it.
   arrays_[power & 1] = std::move(fresh);
+  published_[power & 1].store(Array(power), std::memory_order_relaxed);
   state_.store(Encode(State{power, true, 0}), std::memory_order_release);
   return true;
 }
@@ -166,6 +186,7 @@ void HashTable::FinishExpansion() {
   state_.store(Encode(State{s.power, false, 0}), std::memory_order_release);
   // Every reader of the old array held the stripe lock of its bucket, and
   // each bucket was migrated under that lock after them: none is left.
+  published_[(s.power - 1) & 1].store(nullptr, std::memory_order_relaxed);
   arrays_[(s.power - 1) & 1].reset();
 }
 

@@ -53,6 +53,13 @@ class HashTable {
   bool Contains(const Item* item, uint32_t hash) const {
     return FindLink(item, hash) != nullptr;
   }
+  // Cache hints for a batch of lookups, so that their misses overlap.
+  // PrefetchBucket needs no lock: it reads only atomics and hands the
+  // bucket's address (which may be stale) to the CPU's prefetch, which
+  // never faults. PrefetchChain REQUIRES the item lock for `hash`: it reads
+  // the bucket and prefetches the first item of its chain.
+  void PrefetchBucket(uint32_t hash) const;
+  void PrefetchChain(uint32_t hash) const;
   // Puts `new_item` where `old_item` was. REQUIRES: same key, old present.
   void Replace(const Item* old_item, Item* new_item, uint32_t hash);
   // -o track_sizes: every item inserted, removed or replaced from now on is
@@ -110,6 +117,8 @@ class HashTable {
   // Slot writes happen before the state_ store that makes them reachable
   // (new array) or after the last reader could reach them (old array).
   std::unique_ptr<ItemId[]> arrays_[2];
+  // arrays_[i].get(), for PrefetchBucket's lock-free address computation.
+  std::atomic<ItemId*> published_[2] = {};
   std::atomic<uint64_t> items_{0};  // linked items; relaxed, a trigger only
   std::atomic<bool> growth_stopped_{false};  // max power or out of memory
 };

@@ -3,6 +3,7 @@
 
 #include <glog/logging.h>
 
+#include "base/hash.h"
 #include "store/arena.h"
 #include "store/slab_allocator.h"
 #include "store/store_impl.h"
@@ -136,10 +137,26 @@ StoreResult Store::StoreItem(const ItemRef& item, StoreMode mode,
   return impl_->StoreItem(item.get(), mode, cas_in, cas_out);
 }
 
-ItemRef Store::Get(std::string_view key) { return impl_->Get(key, false, 0); }
+ItemRef Store::Get(std::string_view key) {
+  return impl_->Get(key, HashKey(key), false, 0);
+}
 
 ItemRef Store::GetAndTouch(std::string_view key, RelTime exptime) {
-  return impl_->Get(key, true, exptime);
+  return impl_->Get(key, HashKey(key), true, exptime);
+}
+
+void Store::PrefetchKeys(const std::string_view* keys, size_t n,
+                         uint32_t* hashes) {
+  impl_->PrefetchKeys(keys, n, hashes);
+}
+
+ItemRef Store::Get(std::string_view key, uint32_t hash) {
+  return impl_->Get(key, hash, false, 0);
+}
+
+ItemRef Store::GetAndTouch(std::string_view key, uint32_t hash,
+                           RelTime exptime) {
+  return impl_->Get(key, hash, true, exptime);
 }
 
 bool Store::Touch(std::string_view key, RelTime exptime) {

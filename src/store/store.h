@@ -219,6 +219,16 @@ class Store {
   ItemRef Get(std::string_view key);
   // Get and set a new exptime in one step (gat/gats).
   ItemRef GetAndTouch(std::string_view key, RelTime exptime);
+  // Multi-key reads (get k1 k2 ...), a window of keys at a time:
+  // PrefetchKeys hashes keys[0..n) into hashes[] and starts loading the
+  // cache lines their lookups will read (bucket, item lock, item), so that
+  // the cache misses of n keys overlap instead of following one another.
+  // Then Get/GetAndTouch with each key's hash, in order; they behave
+  // exactly as without it.
+  static constexpr size_t kPrefetchWindow = 16;
+  void PrefetchKeys(const std::string_view* keys, size_t n, uint32_t* hashes);
+  ItemRef Get(std::string_view key, uint32_t hash);
+  ItemRef GetAndTouch(std::string_view key, uint32_t hash, RelTime exptime);
   // Sets a new exptime; false when the key is missing.
   bool Touch(std::string_view key, RelTime exptime);
   // Unlinks the key; false when missing.

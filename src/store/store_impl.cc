@@ -103,8 +103,8 @@ void Store::Impl::Release(Item* item) {
   }
 }
 
-ItemRef Store::Impl::Get(std::string_view key, bool touch, RelTime exptime) {
-  const uint32_t hash = HashKey(key);
+ItemRef Store::Impl::Get(std::string_view key, uint32_t hash, bool touch,
+                         RelTime exptime) {
   std::lock_guard<std::mutex> lock(locks_.ForHash(hash));
   Item* item = do_FindLive(key, hash);
   if (item == nullptr) return ItemRef();
@@ -115,6 +115,22 @@ ItemRef Store::Impl::Get(std::string_view key, bool touch, RelTime exptime) {
   if (touch) item->exptime.store(exptime, std::memory_order_relaxed);
   do_Fetch(item, hash);
   return ItemRef(owner_, item);
+}
+
+void Store::Impl::PrefetchKeys(const std::string_view* keys, size_t n,
+                               uint32_t* hashes) {
+  // Two passes: the buckets and locks first; then, once those lines have
+  // had time to arrive, each chain's first item (reading a bucket needs its
+  // stripe lock: the table may be growing).
+  for (size_t i = 0; i < n; ++i) {
+    hashes[i] = HashKey(keys[i]);
+    table_.PrefetchBucket(hashes[i]);
+    __builtin_prefetch(&locks_.ForHash(hashes[i]));
+  }
+  for (size_t i = 0; i < n; ++i) {
+    std::lock_guard<std::mutex> lock(locks_.ForHash(hashes[i]));
+    table_.PrefetchChain(hashes[i]);
+  }
 }
 
 void Store::Impl::MetaGet(std::string_view key, const MetaGetOptions& options,

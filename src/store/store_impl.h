@@ -49,7 +49,9 @@ class Store::Impl {
                         uint64_t* cas_out, bool invalidate = false,
                         std::optional<uint64_t> new_cas = std::nullopt);
   // Get, and with `touch` also set a new exptime.
-  ItemRef Get(std::string_view key, bool touch, RelTime exptime);
+  // REQUIRES: hash == HashKey(key).
+  ItemRef Get(std::string_view key, uint32_t hash, bool touch, RelTime exptime);
+  void PrefetchKeys(const std::string_view* keys, size_t n, uint32_t* hashes);
   bool Touch(std::string_view key, RelTime exptime);
   bool Delete(std::string_view key);
   ArithResult Arith(std::string_view key, bool incr, uint64_t delta,

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "base/hash.h"
 #include "store/store_test_util.h"
 
 namespace memcd {
@@ -242,6 +243,33 @@ TEST_F(StoreTest, TouchAndGetAndTouch) {
   clock_.Advance(1);
   EXPECT_EQ(GetValue(&store_, "t"), "<miss>");
   EXPECT_FALSE(store_.Touch("t", 0));
+}
+
+// A multi-get's window: PrefetchKeys hashes as HashKey does, and the
+// lookups by hash find, miss and touch exactly as the plain ones.
+TEST_F(StoreTest, PrefetchedLookupsMatchPlainOnes) {
+  ASSERT_EQ(Put(&store_, "a", "1"), StoreResult::kStored);
+  ASSERT_EQ(Put(&store_, "c", "3", StoreMode::kSet, 7, clock_.ToRelTime(5)),
+            StoreResult::kStored);
+  const std::string_view keys[] = {"a", "b", "c", "a", ""};
+  uint32_t hashes[5] = {};
+  store_.PrefetchKeys(keys, 5, hashes);
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(hashes[i], HashKey(keys[i])) << i;
+
+  ItemRef a = store_.Get(keys[0], hashes[0]);
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a.CopyValue(), "1");
+  EXPECT_FALSE(store_.Get(keys[1], hashes[1]));
+  EXPECT_FALSE(store_.Get(keys[4], hashes[4]));
+  ItemRef c = store_.GetAndTouch(keys[2], hashes[2], clock_.ToRelTime(30));
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c.client_flags(), 7u);
+  EXPECT_EQ(c.exptime(), clock_.Now() + 30);
+  EXPECT_FALSE(store_.GetAndTouch(keys[1], hashes[1], clock_.ToRelTime(30)));
+  EXPECT_FALSE(store_.Get("b")) << "a touch by hash does not create the key";
+  clock_.Advance(10);
+  EXPECT_EQ(GetValue(&store_, "c"), "3") << "the touch by hash took";
+  EXPECT_EQ(Stats(store_).get_expired, 0u);
 }
 
 struct ExpiryCase {
