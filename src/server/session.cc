@@ -17,6 +17,7 @@
 #include "base/verbosity.h"
 #include "net/worker.h"
 #include "proto/binary_parser.h"
+#include "proto/lookahead.h"
 #include "proto/meta_parser.h"
 #include "proto/text_parser.h"
 #include "server/admin_commands.h"
@@ -314,6 +315,7 @@ void Session::ProcessInput() {
   TextHandler* handler = owner_->handler();
   handler->set_current_fd(fd_);
   int handled = 0;
+  int looked_ahead_to = 0;  // requests from here on were prefetched
   clock_ns_ = 0;
   // A streaming dump holds back later requests: their replies follow "END".
   while (state_ != State::kClosing && dump_ == nullptr) {
@@ -350,6 +352,10 @@ void Session::ProcessInput() {
       if (!ProcessBinaryRequest()) break;
       handled++;
       continue;
+    }
+    if (handled >= looked_ahead_to) {
+      // At most once per window of requests; 0 for one request per read.
+      looked_ahead_to = handled + static_cast<int>(PrefetchPipelinedReads());
     }
     // A meta line without its end yet goes on to the text parser, which
     // waits for more or refuses an overlong line as for any command.
@@ -510,6 +516,15 @@ bool Session::ConsumeValue() {
 
 uint64_t Session::RequestStart() const {
   return clock_ns_ != 0 ? clock_ns_ : MonotonicNanos();
+}
+
+size_t Session::PrefetchPipelinedReads() {
+  std::string_view keys[Store::kPrefetchWindow];
+  const size_t n = PipelinedReadKeys(input_.data(), keys, Store::kPrefetchWindow);
+  if (n < 2) return Store::kPrefetchWindow;  // nothing to overlap: look again later
+  uint32_t hashes[Store::kPrefetchWindow];  // the lookups hash again: cheaper than keeping them
+  owner_->ctx()->store->PrefetchKeys(keys, n, hashes);
+  return n;
 }
 
 void Session::TimeRequest(CommandFamily family, uint64_t started, bool value_follows) {

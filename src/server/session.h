@@ -95,6 +95,9 @@ class Session {
   bool StartWatching();
   // "watch connevents": the peer's address, looked up once.
   void LogConnEvent(bool opened);
+  // Prefetches the lookups of the read requests waiting in input_ (see
+  // proto/lookahead.h); returns how many requests that covers.
+  size_t PrefetchPipelinedReads();
   // /metrics latency: the handler ran from `started` (MonotonicNanos()) to
   // now. A request whose value follows is recorded once the value is
   // stored, with both handler runs added and the wait between left out.

@@ -1,0 +1,23 @@
+// Read requests waiting in a pipelined batch, found ahead of their turn so
+// that the server can prefetch their lookups together (Store::PrefetchKeys)
+// instead of paying each one's cache misses in turn. A hint only: nothing
+// is validated here, the parsers do that when each request's turn comes.
+#ifndef MEMCD_PROTO_LOOKAHEAD_H_
+#define MEMCD_PROTO_LOOKAHEAD_H_
+
+#include <cstddef>
+#include <string_view>
+
+namespace memcd {
+
+// The first key of each complete "get", "gets" and "mg" line at the start
+// of `input`, at most `max` of them, into keys[]; returns how many. Stops
+// at an incomplete line, at any other line (a set's data block must not be
+// read as commands) and at a line with no key. Returns 0 at once when the
+// first line is all there is, the common case of one request per read.
+size_t PipelinedReadKeys(std::string_view input, std::string_view* keys,
+                         size_t max);
+
+}  // namespace memcd
+
+#endif  // MEMCD_PROTO_LOOKAHEAD_H_
