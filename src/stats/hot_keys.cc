@@ -9,8 +9,10 @@ namespace memcd {
 
 SpaceSaving::SpaceSaving(size_t capacity) : capacity_(capacity) {
   CHECK_GT(capacity, 0u);
-  entries_.reserve(capacity);
   hashes_.reserve(capacity);
+  counts_.reserve(capacity);
+  keys_.reserve(capacity);
+  errors_.reserve(capacity);
 }
 
 void SpaceSaving::Add(std::string_view key, uint64_t weight) {
@@ -19,27 +21,39 @@ void SpaceSaving::Add(std::string_view key, uint64_t weight) {
   const uint64_t hash = std::hash<std::string_view>{}(key);
   size_t min = 0;
   for (size_t i = 0; i < hashes_.size(); ++i) {
-    if (hashes_[i] == hash && entries_[i].key == key) {
-      entries_[i].count += weight;
+    if (hashes_[i] == hash && keys_[i] == key) {
+      counts_[i] += weight;
       return;
     }
-    if (entries_[i].count < entries_[min].count) min = i;
+    if (counts_[i] < counts_[min]) min = i;
   }
-  if (entries_.size() < capacity_) {
-    entries_.push_back(Entry{std::string(key), weight, 0});
+  if (hashes_.size() < capacity_) {
     hashes_.push_back(hash);
+    counts_.push_back(weight);
+    keys_.emplace_back(key);
+    errors_.push_back(0);
     return;
   }
-  Entry& victim = entries_[min];
-  victim.error = victim.count;
-  victim.count += weight;
-  victim.key.assign(key.data(), key.size());
+  errors_[min] = counts_[min];
+  counts_[min] += weight;
+  keys_[min].assign(key.data(), key.size());
   hashes_[min] = hash;
 }
 
+std::vector<SpaceSaving::Entry> SpaceSaving::entries() const {
+  std::vector<Entry> out;
+  out.reserve(keys_.size());
+  for (size_t i = 0; i < keys_.size(); ++i) {
+    out.push_back(Entry{keys_[i], counts_[i], errors_[i]});
+  }
+  return out;
+}
+
 void SpaceSaving::Clear() {
-  entries_.clear();
   hashes_.clear();
+  counts_.clear();
+  keys_.clear();
+  errors_.clear();
 }
 
 HotKeySketch::HotKeySketch() { set_sample_every(kDefaultSampleEvery); }
