@@ -536,11 +536,10 @@ int Store::Impl::Juggle(int cls) {
 }
 
 int Store::Impl::LruMaintainerPass() {
+  // As memcached's lru_maintainer_juggles: one per pass over the classes.
+  lru_maintainer_juggles_.fetch_add(1, std::memory_order_relaxed);
   int work = ProcessBumps();
-  for (int cls = 1; cls <= slabs_.num_classes(); ++cls) {
-    work += Juggle(cls);
-    lru_maintainer_juggles_.fetch_add(1, std::memory_order_relaxed);
-  }
+  for (int cls = 1; cls <= slabs_.num_classes(); ++cls) work += Juggle(cls);
   return work;
 }
 
