@@ -11,6 +11,7 @@
 
 #include "fuzz/fuzz_check.h"
 #include "fuzz/fuzz_targets.h"
+#include "proto/lookahead.h"
 #include "proto/text_parser.h"
 
 namespace memcd {
@@ -143,6 +144,15 @@ void FuzzText(std::string_view buf) {
     const size_t skip = Step(rest);
     if (skip == 0) break;
     rest.remove_prefix(skip);
+  }
+  // The session's look-ahead over the same bytes: at most `max` keys, each
+  // a non-empty view inside the input holding no space or line end.
+  std::string_view keys[4];
+  const size_t n = PipelinedReadKeys(buf, keys, 4);
+  FUZZ_CHECK(n <= 4);
+  for (size_t i = 0; i < n; ++i) {
+    FUZZ_CHECK(!keys[i].empty() && ViewInside(keys[i], buf));
+    FUZZ_CHECK(keys[i].find_first_of(" \r\n") == std::string_view::npos);
   }
 }
 
