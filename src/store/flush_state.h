@@ -57,19 +57,22 @@ class FlushState {
     return r.set.load(std::memory_order_acquire) &&
            r.live.load(std::memory_order_acquire) <= now;
   }
-  static bool KillsByTime(const Record& r, const Item& item, RelTime now) {
-    return InForce(r, now) && item.time.load(std::memory_order_relaxed) <=
-                                  r.live.load(std::memory_order_relaxed);
+  // The two rules of a flush in force: last access at or before its
+  // oldest_live, or (CAS on) a CAS older than the flush's.
+  static bool TimeRule(const Record& r, const Item& item) {
+    return item.time.load(std::memory_order_relaxed) <=
+           r.live.load(std::memory_order_relaxed);
   }
-  static bool Kills(const Record& r, const Item& item, RelTime now) {
-    if (!InForce(r, now)) return false;
-    if (item.time.load(std::memory_order_relaxed) <=
-        r.live.load(std::memory_order_relaxed)) {
-      return true;
-    }
+  static bool CasRule(const Record& r, const Item& item) {
     const uint64_t oldest_cas = r.cas.load(std::memory_order_relaxed);
     const uint64_t cas = item.cas();
     return oldest_cas != 0 && cas != 0 && cas < oldest_cas;
+  }
+  static bool KillsByTime(const Record& r, const Item& item, RelTime now) {
+    return InForce(r, now) && TimeRule(r, item);
+  }
+  static bool Kills(const Record& r, const Item& item, RelTime now) {
+    return InForce(r, now) && (TimeRule(r, item) || CasRule(r, item));
   }
   static void Copy(const Record& from, Record* to) {
     to->cas.store(from.cas.load(std::memory_order_relaxed),

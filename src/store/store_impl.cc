@@ -42,9 +42,7 @@ Store::Impl::Impl(Store* owner, const StoreOptions& options, const Clock* clock)
 
 bool Store::Impl::IsDead(const Item& item, RelTime now, bool* flushed) const {
   *flushed = flush_.IsFlushed(item, now);
-  if (*flushed) return true;
-  const RelTime exptime = item.exptime.load(std::memory_order_relaxed);
-  return exptime != 0 && exptime <= now;
+  return *flushed || Expired(item, now);
 }
 
 Item* Store::Impl::do_FindLive(std::string_view key, uint32_t hash) {

@@ -240,6 +240,11 @@ class Store::Impl {
   void AddLruClassStats(int cls, RelTime now, SlabClassStats* s) const;
   // Whether `item` is expired or flushed at `now`.
   bool IsDead(const Item& item, RelTime now, bool* flushed) const;
+  // Past its exptime (0: never expires). Atomic reads: no lock needed.
+  static bool Expired(const Item& item, RelTime now) {
+    const RelTime exptime = item.exptime.load(std::memory_order_relaxed);
+    return exptime != 0 && exptime <= now;
+  }
 
   // --- store_slab_mover.cc; all REQUIRE mover_mu_ ---
   struct PinnedItem {

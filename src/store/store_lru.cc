@@ -305,9 +305,7 @@ int Store::Impl::PullSegmentTail(int cls, LruSegment segment,
     // Without the item lock its CAS may be changing, so deadness is judged
     // without the flush's CAS rule here: an item only that rule kills may
     // stay or be rescued, to be reclaimed later (lookups never return it).
-    const RelTime exptime = item->exptime.load(std::memory_order_relaxed);
-    const bool looks_dead = (exptime != 0 && exptime <= now) ||
-                            flush_.IsFlushedByTime(*item, now);
+    const bool looks_dead = Expired(*item, now) || flush_.IsFlushedByTime(*item, now);
     bool flushed;
     if (!looks_dead) {
       const bool active = item->has_flag(kItemActive);
