@@ -5,7 +5,6 @@
 #include <cstring>
 #include <string>
 
-#include "base/hash.h"
 #include "base/numbers.h"
 #include "base/verbosity.h"
 #include "net/tls.h"
@@ -251,58 +250,51 @@ void TextHandler::Get(const TextRequest& req, ResponseBuffer* out) {
   // A window of keys at a time, prefetched together (see PrefetchKeys).
   std::string_view window[Store::kPrefetchWindow];
   uint32_t hashes[Store::kPrefetchWindow];
-  size_t count = 0;
-  size_t next = 0;
-  while (true) {
-    if (next == count) {
-      count = 0;
-      next = 0;
-      while (count < Store::kPrefetchWindow && keys.Next(&window[count])) ++count;
-      if (count == 0) break;
-      if (count > 1) {
-        store->PrefetchKeys(window, count, hashes);
-      } else {
-        hashes[0] = HashKey(window[0]);
+  size_t count;
+  do {
+    count = 0;
+    while (count < Store::kPrefetchWindow && keys.Next(&window[count])) ++count;
+    store->PrefetchKeys(window, count, hashes);
+    for (size_t i = 0; i < count; ++i) {
+      const std::string_view key = window[i];
+      ItemRef item = touch ? store->GetAndTouch(key, hashes[i], exptime)
+                           : store->Get(key, hashes[i]);
+      if (admin_ != nullptr) admin_->prefixes->RecordGet(key, static_cast<bool>(item));
+      WatchFetch(*ctx_, key, item, current_fd_);
+      stats_->hot_keys.NoteRead(key, *ctx_->clock);
+      // As memcached: gat/gats count as touches, not as gets.
+      (touch ? stats_->touch_cmds : stats_->get_cmds).Add();
+      if (!item) {
+        if (touch) {
+          stats_->touch_misses.Add();
+        } else {
+          stats_->get_misses.Add();
+        }
+        continue;
       }
-    }
-    const std::string_view key = window[next];
-    const uint32_t hash = hashes[next++];
-    ItemRef item = touch ? store->GetAndTouch(key, hash, exptime) : store->Get(key, hash);
-    if (admin_ != nullptr) admin_->prefixes->RecordGet(key, static_cast<bool>(item));
-    WatchFetch(*ctx_, key, item, current_fd_);
-    stats_->hot_keys.NoteRead(key, *ctx_->clock);
-    // As memcached: gat/gats count as touches, not as gets.
-    (touch ? stats_->touch_cmds : stats_->get_cmds).Add();
-    if (!item) {
       if (touch) {
-        stats_->touch_misses.Add();
+        stats_->touch_hits.Add();
       } else {
-        stats_->get_misses.Add();
+        stats_->get_hits.Add();
+        stats_->lru_hits[item.lru_slot()].Add();
       }
-      continue;
-    }
-    if (touch) {
-      stats_->touch_hits.Add();
-    } else {
-      stats_->get_hits.Add();
-      stats_->lru_hits[item.lru_slot()].Add();
-    }
-    // "VALUE <key> <flags> <bytes>[ <cas>]\r\n"
-    char* start = out->ReserveHeader(6 + key.size() + 3 * 21 + 4, item);
-    char* p = PutText(start, "VALUE ");
-    p = PutText(p, key);  // the item's key, byte for byte
-    *p++ = ' ';
-    p = PutNumber(p, item.client_flags());
-    *p++ = ' ';
-    p = PutNumber(p, item.value_length());
-    if (with_cas) {
+      // "VALUE <key> <flags> <bytes>[ <cas>]\r\n"
+      char* start = out->ReserveHeader(6 + key.size() + 3 * 21 + 4, item);
+      char* p = PutText(start, "VALUE ");
+      p = PutText(p, key);  // the item's key, byte for byte
       *p++ = ' ';
-      p = PutNumber(p, item.cas());
+      p = PutNumber(p, item.client_flags());
+      *p++ = ' ';
+      p = PutNumber(p, item.value_length());
+      if (with_cas) {
+        *p++ = ' ';
+        p = PutNumber(p, item.cas());
+      }
+      *p++ = '\r';
+      *p++ = '\n';
+      out->CommitWithValue(p - start, std::move(item));
     }
-    *p++ = '\r';
-    *p++ = '\n';
-    out->CommitWithValue(p - start, std::move(item));
-  }
+  } while (count == Store::kPrefetchWindow);
   out->Append("END\r\n");
 }
 

@@ -224,7 +224,7 @@ class Store {
   // cache lines their lookups will read (bucket, item lock, item), so that
   // the cache misses of n keys overlap instead of following one another.
   // Then Get/GetAndTouch with each key's hash, in order; they behave
-  // exactly as without it.
+  // exactly as without it. With one key (or none) it only hashes.
   static constexpr size_t kPrefetchWindow = 16;
   void PrefetchKeys(const std::string_view* keys, size_t n, uint32_t* hashes);
   ItemRef Get(std::string_view key, uint32_t hash);

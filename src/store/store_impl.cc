@@ -117,6 +117,10 @@ ItemRef Store::Impl::Get(std::string_view key, uint32_t hash, bool touch,
 
 void Store::Impl::PrefetchKeys(const std::string_view* keys, size_t n,
                                uint32_t* hashes) {
+  if (n == 1) {  // nothing to overlap with: the lookup's misses come soon enough
+    hashes[0] = HashKey(keys[0]);
+    return;
+  }
   // Two passes: the buckets and locks first; then, once those lines have
   // had time to arrive, each chain's first item (reading a bucket needs its
   // stripe lock: the table may be growing).

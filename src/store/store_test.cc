@@ -255,6 +255,9 @@ TEST_F(StoreTest, PrefetchedLookupsMatchPlainOnes) {
   uint32_t hashes[5] = {};
   store_.PrefetchKeys(keys, 5, hashes);
   for (int i = 0; i < 5; ++i) EXPECT_EQ(hashes[i], HashKey(keys[i])) << i;
+  uint32_t one = 0;
+  store_.PrefetchKeys(&keys[2], 1, &one);  // one key: only hashed
+  EXPECT_EQ(one, HashKey("c"));
 
   ItemRef a = store_.Get(keys[0], hashes[0]);
   ASSERT_TRUE(a);
