@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cinttypes>
 #include <csignal>
 #include <cstdio>
@@ -224,9 +225,9 @@ void Connection::Fail(const char* why) {
 
 void Connection::AppendKey(uint32_t key) {
   char digits[16];
-  int n = snprintf(digits, sizeof(digits), "%" PRIu32, key);
+  char* end = std::to_chars(digits, digits + sizeof(digits), key).ptr;
   out_ += FLAGS_key_prefix;
-  out_.append(digits, n);
+  out_.append(digits, end);
 }
 
 void Connection::AppendGet(uint32_t key, int nkeys) {
@@ -314,6 +315,19 @@ bool StartsWith(const char* data, size_t n, const char* prefix) {
   return n >= len && memcmp(data, prefix, len) == 0;
 }
 
+// Reads the decimal number at *p (before `end`) into *value, then steps over
+// `sep` unless it is '\0' (the last field); false unless both are there.
+template <typename T>
+bool ParseField(const char** p, const char* end, T* value, char sep) {
+  std::from_chars_result r = std::from_chars(*p, end, *value);
+  if (r.ec != std::errc() || r.ptr == *p) return false;
+  *p = r.ptr;
+  if (sep == '\0') return true;
+  if (*p == end || **p != sep) return false;
+  ++*p;
+  return true;
+}
+
 // "VALUE <key> <flags> <bytes>\r\n<data>\r\n" per hit, then "END\r\n".
 Parse Connection::ParseTextGet(const char* data, size_t n, size_t* used) {
   size_t pos = 0;
@@ -331,17 +345,16 @@ Parse Connection::ParseTextGet(const char* data, size_t n, size_t* used) {
       c.misses += FLAGS_multiget - hits;
       return Parse::kDone;
     }
-    std::string header(line, end);
-    size_t prefix = FLAGS_key_prefix.size();
+    const char* const line_end = line + end;
+    const size_t prefix = FLAGS_key_prefix.size();
     uint32_t key = 0;
     unsigned flags = 0;
     size_t bytes = 0;
-    int consumed = 0;
+    const char* cursor = line + 6 + prefix;
     if (!StartsWith(line, end, "VALUE ") || end < 6 + prefix ||
-        header.compare(6, prefix, FLAGS_key_prefix) != 0 ||
-        sscanf(header.c_str() + 6 + prefix, "%" SCNu32 " %u %zu%n", &key, &flags, &bytes,
-               &consumed) != 3 ||
-        6 + prefix + consumed != header.size()) {
+        memcmp(line + 6, FLAGS_key_prefix.data(), prefix) != 0 ||
+        !ParseField(&cursor, line_end, &key, ' ') || !ParseField(&cursor, line_end, &flags, ' ') ||
+        !ParseField(&cursor, line_end, &bytes, '\0') || cursor != line_end) {
       return Parse::kBad;
     }
     pos += end + 2;
@@ -364,11 +377,10 @@ Parse Connection::ParseMetaGet(const Pending& p, const char* data, size_t n, siz
     ++c.misses;
     return Parse::kDone;
   }
-  std::string header(data, end);
   size_t bytes = 0;
-  int consumed = 0;
-  if (sscanf(header.c_str(), "VA %zu%n", &bytes, &consumed) != 1 ||
-      static_cast<size_t>(consumed) != header.size()) {
+  const char* cursor = data + 3;
+  if (!StartsWith(data, end, "VA ") || !ParseField(&cursor, data + end, &bytes, '\0') ||
+      cursor != data + end) {
     return Parse::kBad;
   }
   if (n - end - 2 < bytes + 2) return Parse::kNeedMore;
