@@ -26,9 +26,9 @@ std::string_view ReadKey(std::string_view line) {
 
 size_t PipelinedReadKeys(std::string_view input, std::string_view* keys,
                          size_t max) {
+  if (!MayHoldPipelinedReads(input)) return 0;
   const char* nl =
       static_cast<const char*>(std::memchr(input.data(), '\n', input.size()));
-  if (nl == nullptr || nl + 1 == input.data() + input.size()) return 0;
   size_t n = 0;
   while (n < max && nl != nullptr) {
     const size_t len = nl - input.data();

@@ -6,6 +6,7 @@
 #define MEMCD_PROTO_LOOKAHEAD_H_
 
 #include <cstddef>
+#include <cstring>
 #include <string_view>
 
 namespace memcd {
@@ -17,6 +18,16 @@ namespace memcd {
 // first line is all there is, the common case of one request per read.
 size_t PipelinedReadKeys(std::string_view input, std::string_view* keys,
                          size_t max);
+
+// The cheap part of PipelinedReadKeys's test, for callers to run before
+// setting anything up: the first line may be a read ("g" or "m"), it is
+// complete, and something follows it. When false, PipelinedReadKeys finds
+// nothing.
+inline bool MayHoldPipelinedReads(std::string_view input) {
+  if (input.empty() || (input.front() != 'g' && input.front() != 'm')) return false;
+  const void* nl = std::memchr(input.data(), '\n', input.size());
+  return nl != nullptr && static_cast<const char*>(nl) + 1 != input.data() + input.size();
+}
 
 }  // namespace memcd
 

@@ -47,5 +47,26 @@ TEST(LookaheadTest, StopsAtOtherCommandsAndAtMax) {
   EXPECT_EQ(got.back(), "k15");
 }
 
+TEST(LookaheadTest, QuickTestNeverHidesABatch) {
+  // Whenever PipelinedReadKeys finds keys, the quick test lets it look.
+  const char* inputs[] = {
+      "get a\r\nget b\r\n", "mg a v\r\nmg b\r\n", "gets a\r\nmg b\r\n",
+      "get a\nget b\n",       "get a\r\nget b",     "get a\r\n",
+      "set a 0 0 1\r\nx\r\n", "mn\r\nmg a\r\n",     "",
+      "g",                    "delete a\r\nget b\r\n"};
+  for (const char* input : inputs) {
+    std::string_view keys[16];
+    const size_t n = PipelinedReadKeys(input, keys, 16);
+    if (n > 0) {
+      EXPECT_TRUE(MayHoldPipelinedReads(input)) << input;
+    }
+  }
+  EXPECT_TRUE(MayHoldPipelinedReads("get a\r\nget b\r\n"));
+  EXPECT_FALSE(MayHoldPipelinedReads("get a\r\n")) << "one request per read";
+  EXPECT_FALSE(MayHoldPipelinedReads("set a 0 0 1\r\nx\r\n")) << "not a read";
+  EXPECT_FALSE(MayHoldPipelinedReads("get a"));
+  EXPECT_FALSE(MayHoldPipelinedReads(""));
+}
+
 }  // namespace
 }  // namespace memcd

@@ -519,6 +519,8 @@ uint64_t Session::RequestStart() const {
 }
 
 size_t Session::PrefetchPipelinedReads() {
+  // Checked before the arrays below are set up: most reads hold one request.
+  if (!MayHoldPipelinedReads(input_.data())) return Store::kPrefetchWindow;
   std::string_view keys[Store::kPrefetchWindow];
   const size_t n = PipelinedReadKeys(input_.data(), keys, Store::kPrefetchWindow);
   if (n < 2) return Store::kPrefetchWindow;  // nothing to overlap: look again later
