@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "base/thread_name.h"
 #include "base/verbosity.h"
 
 namespace memcd {
@@ -55,6 +56,7 @@ bool Worker::Init(std::string* error) {
 
 void Worker::Start() {
   thread_ = std::thread([this] {
+    SetThreadName("memcd-worker");
     MEMCD_VLOG(3) << "worker " << id_ << " started";
     event_base_loop(base_, 0);
     MEMCD_VLOG(3) << "worker " << id_ << " stopped";

@@ -15,6 +15,7 @@
 #include <cstring>
 #include <utility>
 
+#include "base/thread_name.h"
 #include "stats/prometheus_writer.h"
 
 namespace memcd {
@@ -109,7 +110,10 @@ bool MetricsServer::Start(const std::vector<ListenAddress>& addresses, std::stri
     *error = "metrics: cannot watch the wake pipe";
     return false;
   }
-  thread_ = std::thread([this] { event_base_dispatch(base_); });
+  thread_ = std::thread([this] {
+    SetThreadName("memcd-metrics");
+    event_base_dispatch(base_);
+  });
   LOG(INFO) << "serving /metrics on port " << port_;
   return true;
 }

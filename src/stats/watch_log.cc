@@ -11,6 +11,8 @@
 #include <cstring>
 #include <utility>
 
+#include "base/thread_name.h"
+
 namespace memcd {
 namespace {
 
@@ -251,6 +253,7 @@ void WatchLog::Stop() {
 }
 
 void WatchLog::ThreadMain() {
+  SetThreadName("memcd-watch");
   auto sleep = kMinSleep;
   std::unique_lock<std::mutex> lock(run_mu_);
   while (running_) {

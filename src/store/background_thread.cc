@@ -3,12 +3,15 @@
 #include <algorithm>
 #include <utility>
 
+#include "base/thread_name.h"
+
 namespace memcd {
 
-BackgroundThread::BackgroundThread(Pass pass,
+BackgroundThread::BackgroundThread(const char* name, Pass pass,
                                    std::chrono::microseconds min_sleep,
                                    std::chrono::microseconds max_sleep)
-    : pass_(std::move(pass)), min_sleep_(min_sleep), max_sleep_(max_sleep) {}
+    : name_(name),
+      pass_(std::move(pass)), min_sleep_(min_sleep), max_sleep_(max_sleep) {}
 
 BackgroundThread::~BackgroundThread() { Stop(); }
 
@@ -20,7 +23,10 @@ void BackgroundThread::Start() {
     stop_ = false;
     running_ = true;
   }
-  thread_ = std::thread([this] { Loop(); });
+  thread_ = std::thread([this] {
+    SetThreadName(name_);
+    Loop();
+  });
 }
 
 void BackgroundThread::Stop() {

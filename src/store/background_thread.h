@@ -18,7 +18,8 @@ class BackgroundThread {
  public:
   using Pass = std::function<int()>;
 
-  BackgroundThread(Pass pass, std::chrono::microseconds min_sleep,
+  // `name` (static storage, at most 15 bytes) names the thread (ps -L).
+  BackgroundThread(const char* name, Pass pass, std::chrono::microseconds min_sleep,
                    std::chrono::microseconds max_sleep);
   // Stops and joins.
   ~BackgroundThread();
@@ -34,6 +35,7 @@ class BackgroundThread {
  private:
   void Loop();
 
+  const char* const name_;
   const Pass pass_;
   const std::chrono::microseconds min_sleep_;
   const std::chrono::microseconds max_sleep_;

@@ -2,6 +2,7 @@
 
 #include <glog/logging.h>
 
+#include "base/thread_name.h"
 #include "base/verbosity.h"
 
 namespace memcd {
@@ -41,6 +42,7 @@ void HashExpander::MaybeWake() {
 }
 
 void HashExpander::Run() {
+  SetThreadName("memcd-hashexp");
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
     cv_.wait(lock, [this] {

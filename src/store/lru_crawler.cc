@@ -8,6 +8,7 @@
 
 #include "base/hash.h"
 #include "base/numbers.h"
+#include "base/thread_name.h"
 #include "store/store_impl.h"
 
 namespace memcd {
@@ -179,7 +180,10 @@ bool LruCrawler::Start() {
     std::lock_guard<std::mutex> lock(mu_);
     stop_ = false;
   }
-  thread_ = std::thread([this] { Loop(); });
+  thread_ = std::thread([this] {
+    SetThreadName("memcd-crawler");
+    Loop();
+  });
   return true;
 }
 

@@ -55,7 +55,7 @@ void Store::Impl::StartLruMaintainer() {
                                 std::memory_order_relaxed);
   if (!options_.lru_maintainer_thread) return;
   lru_maintainer_ = std::make_unique<BackgroundThread>(
-      [this] { return LruMaintainerPass(); }, kMaintainerMinSleep,
+      "memcd-lrumaint", [this] { return LruMaintainerPass(); }, kMaintainerMinSleep,
       kMaintainerMaxSleep);
   lru_maintainer_->Start();
 }

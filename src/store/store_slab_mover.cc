@@ -62,7 +62,7 @@ void Store::Impl::StartSlabMover() {
   automove_evicted_at_.assign(slabs_.num_classes() + 1, 0);
   if (!options_.slab_reassign || !options_.slab_mover_thread) return;
   slab_mover_ = std::make_unique<BackgroundThread>(
-      [this] {
+      "memcd-slabmove", [this] {
         int work = SlabMoverPass();
         if (work == 0 && automove_.load(std::memory_order_relaxed) != 0) {
           work = SlabAutomovePass();
