@@ -36,7 +36,10 @@ inline void SetVerbosityLevel(int level) {
 }  // namespace memcd
 
 // As glog's VLOG(level), gated on VerbosityLevel() instead of FLAGS_v; the
-// message is built only when the level is on.
-#define MEMCD_VLOG(level) LOG_IF(INFO, ::memcd::VerbosityLevel() >= (level))
+// message is built only when the level is on. Marked unlikely, so that the
+// compiler moves the message-building code out of the request path's
+// instruction cache lines (glog's LOG_IF gives no hint).
+#define MEMCD_VLOG(level) \
+  LOG_IF(INFO, __builtin_expect(::memcd::VerbosityLevel() >= (level), 0))
 
 #endif  // MEMCD_BASE_VERBOSITY_H_
