@@ -58,4 +58,23 @@ sub roles {
   is($c->{slabs}, 1, 'the slab mover still runs');
 }
 
+if (is_memcd()) {  # memcached has no metrics listener
+  my $mport = MemcdTest::free_port();
+  my $srv = MemcdTest->start(args => "-t 1 -o metrics_port=$mport");
+  mem_cmd_is($srv->sock, "get nosuch\r\n", "END\r\n", 'serving with a metrics port');
+  my $n = 0;
+  my $deadline = time + 3;
+  while (time < $deadline) {
+    $n = 0;
+    for my $comm (glob('/proc/' . $srv->pid . '/task/*/comm')) {
+      open(my $fh, '<', $comm) or next;
+      my $name = <$fh>;
+      $n++ if defined $name && $name eq "memcd-metrics\n";
+    }
+    last if $n;
+    sleep 0.05;
+  }
+  is($n, 1, 'one memcd-metrics thread with -o metrics_port');
+}
+
 done_testing();
