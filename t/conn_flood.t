@@ -134,7 +134,16 @@ while (@full < 2 * $max) {
   last if $line eq $reject;
   push @full, $s;
 }
-my ($fd2, $rss2) = ($srv->fd_count, $srv->rss_kb);
+# The last client of that loop was rejected; the server may still be
+# closing it. Count once the server's fds have settled (two equal counts).
+my $fd2 = $srv->fd_count;
+for (1 .. 30) {
+  sleep(0.1);
+  my $now = $srv->fd_count;
+  last if $now == $fd2;
+  $fd2 = $now;
+}
+my $rss2 = $srv->rss_kb;
 my $rejects = 0;
 for (1 .. 1000) {
   my $s = try_sock() or next;
