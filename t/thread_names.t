@@ -10,21 +10,22 @@ use MemcdTest;
 
 plan skip_all => 'thread names are read from /proc (Linux)' unless -d '/proc/self/task';
 
-# memcd's name for a role, then memcached's.
+# memcd's name for a role, then memcached's (which has no metrics thread).
 my %name = is_memcd()
   ? (worker => 'memcd-worker', lrumaint => 'memcd-lrumaint', crawler => 'memcd-crawler',
-     hashexp => 'memcd-hashexp', slabs => 'memcd-slabmove', log => 'memcd-watch')
+     hashexp => 'memcd-hashexp', slabs => 'memcd-slabmove', log => 'memcd-watch',
+     metrics => 'memcd-metrics')
   : (worker => 'mc-worker', lrumaint => 'mc-lrumaint', crawler => 'mc-itemcrawler',
      hashexp => 'mc-assocmaint', slabs => 'mc-slabmaint', log => 'mc-log');
 
-# Role => count among the server's threads, once every thread has named
-# itself (a thread sets its name when it starts running: poll up to 3 s).
+# Role => count among the server's threads. A thread sets its name when it
+# starts running, so this polls (up to 3 s) until $ready->(\%count) holds.
 sub roles {
-  my ($srv, $want_workers) = @_;
-  my %by_name;
+  my ($srv, $ready) = @_;
+  my %count;
   my $deadline = time + 3;
   while (1) {
-    %by_name = ();
+    my %by_name;
     for my $comm (glob('/proc/' . $srv->pid . '/task/*/comm')) {
       open(my $fh, '<', $comm) or next;  # a thread may be gone meanwhile
       my $n = <$fh>;
@@ -32,18 +33,17 @@ sub roles {
       chomp $n;
       $by_name{$n}++;
     }
-    last if ($by_name{$name{worker}} // 0) == $want_workers || time > $deadline;
+    %count = map { $_ => $by_name{$name{$_}} // 0 } keys %name;
+    last if $ready->(\%count) || time > $deadline;
     sleep 0.05;
   }
-  my %count;
-  for my $role (keys %name) { $count{$role} = $by_name{$name{$role}} // 0 }
   return \%count;
 }
 
 {
   my $srv = MemcdTest->start(args => '-t 3');
   mem_cmd_is($srv->sock, "get nosuch\r\n", "END\r\n", 'serving');
-  my $c = roles($srv, 3);
+  my $c = roles($srv, sub { $_[0]{worker} == 3 });
   is($c->{worker}, 3, 'one named worker thread per -t');
   is($c->{$_}, 1, "one $name{$_} thread by default") for qw(lrumaint crawler hashexp slabs log);
 }
@@ -51,7 +51,7 @@ sub roles {
 {
   my $srv = MemcdTest->start(args => '-t 2 -o no_lru_maintainer,no_lru_crawler');
   mem_cmd_is($srv->sock, "get nosuch\r\n", "END\r\n", 'serving without the background LRU threads');
-  my $c = roles($srv, 2);
+  my $c = roles($srv, sub { $_[0]{worker} == 2 });
   is($c->{worker}, 2, 'two named workers at -t 2');
   is($c->{lrumaint}, 0, 'no LRU maintainer thread with no_lru_maintainer');
   is($c->{crawler}, 0, 'no crawler thread with no_lru_crawler');
@@ -62,19 +62,8 @@ if (is_memcd()) {  # memcached has no metrics listener
   my $mport = MemcdTest::free_port();
   my $srv = MemcdTest->start(args => "-t 1 -o metrics_port=$mport");
   mem_cmd_is($srv->sock, "get nosuch\r\n", "END\r\n", 'serving with a metrics port');
-  my $n = 0;
-  my $deadline = time + 3;
-  while (time < $deadline) {
-    $n = 0;
-    for my $comm (glob('/proc/' . $srv->pid . '/task/*/comm')) {
-      open(my $fh, '<', $comm) or next;
-      my $name = <$fh>;
-      $n++ if defined $name && $name eq "memcd-metrics\n";
-    }
-    last if $n;
-    sleep 0.05;
-  }
-  is($n, 1, 'one memcd-metrics thread with -o metrics_port');
+  my $c = roles($srv, sub { $_[0]{metrics} > 0 });
+  is($c->{metrics}, 1, 'one memcd-metrics thread with -o metrics_port');
 }
 
 done_testing();
