@@ -1,5 +1,6 @@
 // Sessions end to end over a socketpair: a real worker thread and event loop,
 // a real store on a fake clock, and the exact reply bytes.
+#include <event2/event.h>
 #include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -25,7 +26,9 @@ namespace {
 
 class SessionTest : public ::testing::Test {
  protected:
-  void StartServer() {
+  // `run_loop`: false leaves the worker's loop to the test thread
+  // (RunOnce()), to see what one event does.
+  void StartServer(bool run_loop = true) {
     options_.store.memory_limit = 4u << 20;
     options_.store.item_size_max = 1u << 20;
     options_.debug_time = true;
@@ -42,7 +45,19 @@ class SessionTest : public ::testing::Test {
     ctx_.baseline = &baseline_;
     sessions_ = std::make_unique<WorkerSessions>(&ctx_, worker_.get());
     ctx_.thread_stats.push_back(sessions_->stats());
-    worker_->Start();
+    if (run_loop) worker_->Start();
+  }
+
+  // One pass of the worker's loop: every event ready now, once.
+  void RunOnce() { event_base_loop(worker_->base(), EVLOOP_ONCE | EVLOOP_NONBLOCK); }
+
+  // Whatever the server has sent so far, without waiting.
+  static std::string ReadNow(int fd) {
+    std::string out;
+    char buf[65536];
+    ssize_t r;
+    while ((r = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0) out.append(buf, r);
+    return out;
   }
 
   void TearDown() override {
@@ -162,6 +177,109 @@ TEST_F(SessionTest, LargeValueRoundTripsThroughDirectReads) {
   Expect(c, "get v\r\n", "VALUE v 0 200000\r\n" + value + "\r\nEND\r\n");
 }
 
+uint64_t UsedChunks(Store* store) {
+  std::vector<SlabClassStats> classes;
+  store->GetSlabStats(&classes);
+  uint64_t used = 0;
+  for (const SlabClassStats& c : classes) used += c.used_chunks;
+  return used;
+}
+
+std::string Pattern(size_t n, int seed) {
+  std::string v(n, '\0');
+  for (size_t i = 0; i < n; i++) v[i] = static_cast<char>('a' + (i * 7 + seed) % 26);
+  return v;
+}
+
+// As memcached: a value the socket already holds whole is read on in the
+// same event (its first read stops at the read buffer's 16 KiB), with its
+// "\r\n" and the request after it, and both are answered at once.
+TEST_F(SessionTest, LargeSetAlreadyReceivedIsAnsweredInOneEvent) {
+  StartServer(/*run_loop=*/false);
+  int c = Connect();
+  RunOnce();  // the dispatcher's hand-off: the session opens
+  const std::string value = Pattern(100000, 1);
+  Send(c, "set big 3 0 100000\r\n" + value + "\r\nget big\r\n");
+  RunOnce();
+  EXPECT_EQ(ReadNow(c), "STORED\r\nVALUE big 3 100000\r\n" + value + "\r\nEND\r\n");
+}
+
+// The peer's close found by a read within the event ends the session there,
+// and the half-written item goes back to the allocator.
+TEST_F(SessionTest, PeerClosingMidValueEndsTheSessionInThatEvent) {
+  StartServer(/*run_loop=*/false);
+  int c = Connect();
+  RunOnce();
+  Send(c, "set cut 0 0 100000\r\n" + Pattern(50000, 6));
+  ASSERT_EQ(shutdown(c, SHUT_WR), 0);
+  RunOnce();
+  char byte;
+  EXPECT_EQ(recv(c, &byte, 1, MSG_DONTWAIT), 0) << "the server closed its end";
+  EXPECT_EQ(UsedChunks(store_.get()), 0u);
+}
+
+// Large values back to back in one write, each read straight into its item
+// with what follows it going to the input buffer; and a bad terminator
+// after a large value.
+TEST_F(SessionTest, PipelinedLargeSetsKeepTheirBoundaries) {
+  StartServer();
+  int c = Connect();
+  const std::string a = Pattern(100000, 2);
+  const std::string b = Pattern(70001, 3);
+  Expect(c,
+         "set a 1 0 100000\r\n" + a + "\r\nset b 2 0 70001 noreply\r\n" + b +
+             "\r\nappend a 0 0 3\r\nxyz\r\nget b a\r\n",
+         "STORED\r\nSTORED\r\nVALUE b 2 70001\r\n" + b + "\r\nVALUE a 1 100003\r\n" + a +
+             "xyz\r\nEND\r\n");
+  Expect(c, "set bad 0 0 100000\r\n" + a + "XYget bad\r\n",
+         "CLIENT_ERROR bad data chunk\r\nEND\r\n");
+}
+
+// A value in more chunks than one readv() covers (slab_chunk_max 16 KiB:
+// 25 chunks) arrives in several direct reads; the request after it still
+// starts at the right byte.
+TEST_F(SessionTest, ChunkedValueLongerThanOneReadv) {
+  options_.store.slab_chunk_max = 16 * 1024;
+  StartServer();
+  int c = Connect();
+  const std::string value = Pattern(400000, 4);
+  Expect(c, "set ch 0 0 400000\r\n" + value + "\r\nget ch\r\n",
+         "STORED\r\nVALUE ch 0 400000\r\n" + value + "\r\nEND\r\n");
+}
+
+// The binary protocol has no terminator: the next request follows the
+// value directly.
+TEST_F(SessionTest, BinaryLargeSetThenGetInOneWrite) {
+  StartServer();
+  int c = Connect();
+  const std::string value = Pattern(100000, 5);
+  auto request = [](uint8_t opcode, const std::string& extras, const std::string& key,
+                    const std::string& body) {
+    std::string r(24, '\0');
+    r[0] = static_cast<char>(0x80);
+    r[1] = static_cast<char>(opcode);
+    r[2] = static_cast<char>(key.size() >> 8);
+    r[3] = static_cast<char>(key.size());
+    r[4] = static_cast<char>(extras.size());
+    const uint32_t total = static_cast<uint32_t>(extras.size() + key.size() + body.size());
+    for (int i = 0; i < 4; i++) r[8 + i] = static_cast<char>(total >> (24 - 8 * i));
+    return r + extras + key + body;
+  };
+  const std::string set_extras("\0\0\0\x07\0\0\0\0", 8);  // flags 7, no expiry
+  Send(c, request(0x01, set_extras, "bk", value) + request(0x00, "", "bk", ""));
+  const std::string set_reply = Read(c, 24);
+  ASSERT_EQ(set_reply.size(), 24u);
+  EXPECT_EQ(static_cast<uint8_t>(set_reply[0]), 0x81);
+  EXPECT_EQ(set_reply[1], 0x01);
+  EXPECT_EQ(set_reply.substr(6, 2), std::string("\0\0", 2)) << "status: success";
+  const std::string get_reply = Read(c, 24 + 4 + value.size());
+  ASSERT_EQ(get_reply.size(), 24u + 4 + value.size());
+  EXPECT_EQ(get_reply[1], 0x00);
+  EXPECT_EQ(get_reply.substr(6, 2), std::string("\0\0", 2)) << "status: success";
+  EXPECT_EQ(get_reply.substr(24, 4), std::string("\0\0\0\x07", 4)) << "flags";
+  EXPECT_TRUE(get_reply.substr(28) == value) << "the value, byte for byte";
+}
+
 TEST_F(SessionTest, ByteAtATime) {
   StartServer();
   int c = Connect();
@@ -226,14 +344,6 @@ TEST_F(SessionTest, StatsCountRequests) {
   EXPECT_NE(stats.find("STAT cmd_set 1\r\n"), std::string::npos);
   EXPECT_NE(stats.find("STAT curr_items 1\r\n"), std::string::npos);
   EXPECT_NE(stats.find("STAT curr_connections 1\r\n"), std::string::npos);
-}
-
-uint64_t UsedChunks(Store* store) {
-  std::vector<SlabClassStats> classes;
-  store->GetSlabStats(&classes);
-  uint64_t used = 0;
-  for (const SlabClassStats& c : classes) used += c.used_chunks;
-  return used;
 }
 
 TEST_F(SessionTest, StalledReaderHoldsItsItemsUntilItCloses) {

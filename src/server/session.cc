@@ -38,6 +38,10 @@ constexpr size_t kPooledBuffers = 128;
 // most this many pieces per readv().
 constexpr uint32_t kDirectReadMin = 16 * 1024;
 constexpr int kDirectReadPieces = 16;
+// Reads a worker makes in one event for values still arriving, past the
+// event's first: bounds the time one connection sending large values holds
+// the worker.
+constexpr int kValueReadsPerEvent = 8;
 // A get line may exceed kMaxCommandLine, but not this (bounds a connection's
 // input buffer; 4 MiB is some 16,000 keys of 250 bytes).
 constexpr size_t kMaxGetLine = 4 * 1024 * 1024;
@@ -286,13 +290,32 @@ ResponseBuffer::FlushResult Session::FlushTls(size_t* written) {
 
 bool Session::ReadInput() {
   if (tls_ != nullptr) return ReadTls();
+  return ReadPlain() != ReadResult::kGone;
+}
+
+Session::ReadResult Session::ReadPlain() {
   ssize_t n;
   if (state_ == State::kValue && input_.empty() &&
       value_.left() >= kDirectReadMin) {
-    // Straight into the item's pieces (several chunks of a large value).
-    iovec iov[kDirectReadPieces];
-    n = readv(fd_, iov, value_.Regions(iov, kDirectReadPieces));
-    if (n > 0) value_.Advance(static_cast<size_t>(n));
+    // Straight into the item's pieces (several chunks of a large value);
+    // when they hold the whole rest of the value, what follows it ("\r\n",
+    // the next request) goes to the input buffer in the same call.
+    iovec iov[kDirectReadPieces + 1];
+    const int pieces = value_.Regions(iov, kDirectReadPieces);
+    size_t to_value = 0;
+    for (int i = 0; i < pieces; ++i) to_value += iov[i].iov_len;
+    int count = pieces;
+    if (to_value == value_.left()) {
+      size_t space;
+      iov[count].iov_base = input_.PrepareWrite(kMinReadSpace, &space);
+      iov[count++].iov_len = space;
+    }
+    n = readv(fd_, iov, count);
+    if (n > 0) {
+      const size_t filled = std::min(static_cast<size_t>(n), to_value);
+      value_.Advance(filled);
+      input_.Commit(static_cast<size_t>(n) - filled);
+    }
   } else {
     size_t space;
     char* p = input_.PrepareWrite(kMinReadSpace, &space);
@@ -301,13 +324,21 @@ bool Session::ReadInput() {
   }
   if (n > 0) {
     owner_->stats()->bytes_read.Add(n);
-    return true;
+    return ReadResult::kData;
   }
-  if (n == 0) return false;  // peer closed
-  if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return true;
+  if (n == 0) return ReadResult::kGone;  // peer closed
+  if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return ReadResult::kNone;
   MEMCD_VLOG(1) << "conn " << fd_ << " read error: " << strerror(errno);
   close_reason_ = WatchCloseReason::kError;
-  return false;
+  return ReadResult::kGone;
+}
+
+bool Session::ReadOn(int* reads) {
+  if (tls_ != nullptr || *reads >= kValueReadsPerEvent) return false;
+  ++*reads;
+  const ReadResult r = ReadPlain();
+  if (r == ReadResult::kGone) closed_ = true;
+  return r == ReadResult::kData;
 }
 
 void Session::ProcessInput() {
@@ -316,16 +347,17 @@ void Session::ProcessInput() {
   handler->set_current_fd(fd_);
   int handled = 0;
   int looked_ahead_to = 0;  // requests from here on were prefetched
+  int value_reads = 0;      // reads for values still arriving, this event
   clock_ns_ = 0;
   // A streaming dump holds back later requests: their replies follow "END".
   while (state_ != State::kClosing && dump_ == nullptr) {
     if (state_ == State::kValue) {
-      if (!ConsumeValue()) break;
-      continue;
+      if (ConsumeValue() || ReadOn(&value_reads)) continue;
+      break;
     }
     if (state_ == State::kSwallow) {
-      if (!ConsumeSwallow()) break;
-      continue;
+      if (ConsumeSwallow() || ReadOn(&value_reads)) continue;
+      break;
     }
     if (input_.empty()) break;
     if (handled >= limit) {

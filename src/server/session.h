@@ -62,6 +62,15 @@ class Session {
   void HandleEvent(short what);
   // Reads what the socket has; false when the peer is gone.
   bool ReadInput();
+  enum class ReadResult { kData, kNone, kGone };
+  // One read() or readv() of a plaintext socket, into the input buffer or
+  // the value arriving; kGone when the peer is gone (closed or an error).
+  ReadResult ReadPlain();
+  // While a value (or a refused value's bytes) is still arriving: reads on
+  // in this event, as memcached's conn_nread does, rather than after every
+  // other ready connection, at most kValueReadsPerEvent times (counted in
+  // *reads). True when bytes came; sets closed_ when the peer is gone.
+  bool ReadOn(int* reads);
   // ReadInput() for TLS; sets tls_read_wants_write_ when OpenSSL must
   // write before it can read on.
   bool ReadTls();
