@@ -330,6 +330,7 @@ bool BuildOptions(ServerOptions* options, std::string* error) {
   out.store.use_cas = !FLAGS_disable_cas;
   out.store.evict = !FLAGS_disable_evictions;
   out.store.hashpower = FLAGS_hashpower;
+  out.store.worker_threads = FLAGS_threads;
   out.store.slab_reassign = FLAGS_slab_reassign;
   out.store.slab_mover_thread = FLAGS_slab_reassign;
   out.store.slab_automove = FLAGS_slab_automove;

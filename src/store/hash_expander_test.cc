@@ -9,6 +9,7 @@
 #include <new>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include "base/hash.h"
 #include "store/arena.h"
@@ -22,7 +23,7 @@ using std::chrono::steady_clock;
 class HashExpanderTest : public ::testing::Test {
  protected:
   // 4 buckets and 4 stripes: bucket b is guarded by stripe b.
-  HashExpanderTest() : arena_(1 << 16), table_(2, &arena_), locks_(2) {}
+  HashExpanderTest() : arena_(1 << 16), table_(2, &arena_), locks_(2, 4) {}
 
   static std::string Key(int n) { return "key" + std::to_string(n); }
 
@@ -116,6 +117,17 @@ TEST_F(HashExpanderTest, StopsCleanlyInTheMiddleOfAnExpansion) {
   for (int n = 0; n < 40; ++n) found += Found(n) ? 1 : 0;
   EXPECT_EQ(found, 7);
   for (int n = 0; n < 6; ++n) EXPECT_TRUE(Found(n)) << n;
+}
+
+// memcached's item_lock_hashpower by worker threads, and never more
+// stripes than hash buckets.
+TEST(ItemLocksTest, StripesFollowTheWorkerThreads) {
+  const std::pair<int, size_t> cases[] = {{1, 1024}, {2, 1024}, {3, 2048},
+                                          {4, 4096}, {5, 8192}, {64, 8192}};
+  for (const auto& [threads, stripes] : cases) {
+    EXPECT_EQ(ItemLocks(16, threads).stripe_count(), stripes) << threads << " threads";
+  }
+  EXPECT_EQ(ItemLocks(8, 64).stripe_count(), 256u) << "capped by the hash table";
 }
 
 }  // namespace

@@ -34,6 +34,7 @@ struct StoreOptions {
   double growth_factor = 1.25;       // -f
   bool use_cas = true;               // false with -C
   int hashpower = 16;                // -o hashpower: initial 2^n buckets
+  int worker_threads = 4;            // -t: sets the item lock stripes (ItemLocks)
   bool hash_expand = true;           // false with -o no_hashexpand
   bool evict = true;                 // false with -M: refuse instead of evicting
   // LRU (memcached 1.6's defaults). Segmented: HOT/WARM/COLD(/TEMP) per

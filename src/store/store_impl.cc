@@ -19,7 +19,7 @@ Store::Impl::Impl(Store* owner, const StoreOptions& options, const Clock* clock)
              options.preallocate ? 0 : Arena::kMaxBytes),
       slabs_(options, &arena_),
       table_(options.hashpower, &arena_),
-      locks_(options.hashpower),
+      locks_(options.hashpower, options.worker_threads),
       expander_(&table_, &locks_) {
   if (options.preallocate) {
     arena_.Prefault(SlabAllocator::MaxPages(options) *
