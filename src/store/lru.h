@@ -24,14 +24,18 @@ enum LruSegment : uint8_t {
 };
 constexpr int kNumLruSegments = 4;
 
-// The segment of a linked item. REQUIRES the item lock (or an LRU lock of
-// the item's class while the item cannot move).
+// The segment of a linked item. Stable under the item lock and the lock of
+// the list it names: the LRU maintainer moves items between segments holding
+// the locks of both lists but not the item lock, and do_MoveToSegment moves
+// them under the item lock. Read under the item lock alone, it may be stale
+// (Store::Impl::LockListOf looks again).
 inline LruSegment SegmentOf(const Item& item) {
   return static_cast<LruSegment>(
       (item.flags.load(std::memory_order_relaxed) & kItemLruMask) >>
       kItemLruShift);
 }
-// REQUIRES the item lock. A CAS loop: other flag bits may change meanwhile.
+// REQUIRES the item lock, or the locks of the lists the item leaves and
+// enters. A CAS loop: other flag bits may change meanwhile.
 inline void SetSegment(Item* item, LruSegment segment) {
   uint16_t old = item->flags.load(std::memory_order_relaxed);
   uint16_t desired;

@@ -37,8 +37,9 @@ int LruCursor::Step(int max, const Visit& visit) {
       started_ = true;
       item = list.do_Tail();
     } else if (old_pin != nullptr) {
-      // Membership is only certain under the item lock: a move between
-      // segments unlinks and relinks under it.
+      // Membership is only certain under the item lock and this list's
+      // lock: do_MoveToSegment unlinks and relinks under the item lock,
+      // the maintainer under the locks of both lists.
       std::mutex& lock =
           impl_->locks_.ForHash(HashKey(old_pin->key()));
       if (!lock.try_lock()) {

@@ -126,9 +126,19 @@ class Store::Impl {
   LruList& lru(int cls, LruSegment segment) const {
     return *lrus_[cls * kNumLruSegments + segment];
   }
-  // The list a linked item is in. REQUIRES its item lock.
-  LruList& lru_of(const Item& item) const {
-    return lru(item.slab_class, SegmentOf(item));
+  // Locks the list a linked item is in and sets *list to it. REQUIRES the
+  // item lock, which keeps the item linked and its class fixed; the LRU
+  // maintainer still moves items between segments without it (holding
+  // both lists' locks), hence the second look at the segment once locked.
+  std::unique_lock<std::mutex> LockListOf(const Item& item, LruList** list) const {
+    while (true) {
+      LruList& l = lru(item.slab_class, SegmentOf(item));
+      std::unique_lock<std::mutex> lock(l.mutex());
+      if (&lru(item.slab_class, SegmentOf(item)) == &l) {
+        *list = &l;
+        return lock;
+      }
+    }
   }
   uint64_t NextCas() {
     return cas_.fetch_add(1, std::memory_order_relaxed) + 1;

@@ -124,9 +124,9 @@ void Store::Impl::do_LruLink(Item* item) {
 }
 
 void Store::Impl::do_LruUnlink(Item* item) {
-  LruList& list = lru_of(*item);
-  std::lock_guard<std::mutex> lock(list.mutex());
-  list.do_Unlink(item);
+  LruList* list;
+  const std::unique_lock<std::mutex> lock = LockListOf(*item, &list);
+  list->do_Unlink(item);
 }
 
 void Store::Impl::do_MoveToSegment(Item* item, LruSegment to) {
@@ -151,9 +151,9 @@ void Store::Impl::do_Bump(Item* item) {
     return;
   }
   if (item->time.load(std::memory_order_relaxed) + kUpdateInterval < now) {
-    LruList& list = lru_of(*item);
-    std::lock_guard<std::mutex> lock(list.mutex());
-    list.do_MoveToHead(item);
+    LruList* list;
+    const std::unique_lock<std::mutex> lock = LockListOf(*item, &list);
+    list->do_MoveToHead(item);
     item->clear_flag(kItemActive);
   } else {
     // Not worth an LRU relink yet: flag it, and eviction spares it once.
@@ -307,8 +307,9 @@ int Store::Impl::PullSegmentTail(int cls, LruSegment segment,
     // stay or be rescued, to be reclaimed later (lookups never return it).
     const bool looks_dead = Expired(*item, now) || flush_.IsFlushedByTime(*item, now);
     bool flushed;
+    bool active = false;
     if (!looks_dead) {
-      const bool active = item->has_flag(kItemActive);
+      active = item->has_flag(kItemActive);
       if (segment == kWarmLru && active) {
         // Rescue: only its place in the list changes, so readers may hold it.
         item->clear_flag(kItemActive);
@@ -332,6 +333,29 @@ int Store::Impl::PullSegmentTail(int cls, LruSegment segment,
     // A count above 1 means an ItemRef holds it: its bytes must stay.
     if (item->refcount.load(std::memory_order_acquire) != 1) {
       ++counters.lrutail_reflocked;
+      continue;
+    }
+    if (in_place && !looks_dead) {
+      // A move to another segment, without the item lock: this walk holds
+      // the lock of every list the item may go to, and whoever else finds
+      // an item's list by its segment looks again once that list is locked
+      // (LockListOf). Hashing the key and trying its lock were most of the
+      // cost of a move. An item only the flush's CAS rule kills may move
+      // too; it is reclaimed later. HOT's active items and COLD's (those
+      // do not stay) go up to WARM; HOT's and WARM's others (WARM's active
+      // ones were rescued above) down to COLD.
+      const LruSegment to = active ? kWarmLru : kColdLru;
+      if (active) {
+        item->clear_flag(kItemActive);
+        ++counters.moves_to_warm;
+      } else {
+        ++counters.moves_to_cold;
+      }
+      ++removed;
+      list.do_Unlink(item);
+      SetSegment(item, to);
+      lru(cls, to).do_LinkHead(item);
+      if (++moves == max_moves) break;
       continue;
     }
     const uint32_t hash = HashKey(item->key());

@@ -252,10 +252,12 @@ bool Store::Impl::do_RescueItem(Item* item, uint32_t hash) {
   {
     // Before the class changes below: the item is linked in the list of the
     // class it was stored with.
-    LruList& list = lru_of(*item);
-    std::lock_guard<std::mutex> lock(list.mutex());
-    list.do_Unlink(item);
-    list.do_LinkHead(fresh);
+    LruList* list;
+    const std::unique_lock<std::mutex> lock = LockListOf(*item, &list);
+    // The maintainer may have moved the item since it was copied.
+    SetSegment(fresh, SegmentOf(*item));
+    list->do_Unlink(item);
+    list->do_LinkHead(fresh);
   }
   if (chunked) {
     // The chain now belongs to `fresh`: the old header frees only itself.

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <string>
 #include <thread>
 #include <vector>
@@ -50,13 +51,27 @@ bool NumberIsValid(std::string_view v) {
   return i == v.size();
 }
 
-TEST(StoreThreadTest, MixedOperationsOnSharedKeys) {
+uint64_t LruMoves(const Store& store) {
+  std::vector<SlabClassStats> classes;
+  store.GetSlabStats(&classes);
+  uint64_t moves = 0;
+  for (const SlabClassStats& c : classes) {
+    moves += c.moves_to_cold + c.moves_to_warm + c.moves_within_lru;
+  }
+  return moves;
+}
+
+// With `maintainer`, the LRU maintainer thread runs throughout: reads queue
+// their bumps to it, and it moves items between segments (without their
+// item locks) while the workers delete, replace and evict them.
+void RunMixedOperations(bool maintainer) {
   FakeClock clock;
   StoreOptions o;
   o.slab_page_size = 64 << 10;
   o.item_size_max = 16 << 10;
   o.memory_limit = 4 * (64 << 10);  // small: evictions run concurrently
   o.hashpower = 12;
+  o.lru_maintainer_thread = maintainer;
   Store store(o, &clock);
   std::atomic<int> bad{0};
   std::atomic<int> numeric_errors{0};
@@ -119,6 +134,19 @@ TEST(StoreThreadTest, MixedOperationsOnSharedKeys) {
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) threads.emplace_back(worker, t);
   for (std::thread& t : threads) t.join();
+  if (maintainer) {
+    // The checks below sum per-segment counters one list at a time: wait
+    // until the thread has stopped moving items (the clock stands still, so
+    // it settles once the last reads' bumps are done).
+    EXPECT_GT(LruMoves(store), 0u);
+    uint64_t before = LruMoves(store);
+    for (int i = 0; i < 200; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      const uint64_t after = LruMoves(store);
+      if (after == before) break;
+      before = after;
+    }
+  }
 
   EXPECT_EQ(bad.load(), 0);
   EXPECT_EQ(numeric_errors.load(), 0);
@@ -142,6 +170,12 @@ TEST(StoreThreadTest, MixedOperationsOnSharedKeys) {
   for (int k = 0; k < kNumberKeys; ++k)
     found += store.Get("num" + std::to_string(k)) ? 1 : 0;
   EXPECT_EQ(static_cast<uint64_t>(found), s.curr_items);
+}
+
+TEST(StoreThreadTest, MixedOperationsOnSharedKeys) { RunMixedOperations(false); }
+
+TEST(StoreThreadTest, MixedOperationsWithTheLruMaintainerThread) {
+  RunMixedOperations(true);
 }
 
 }  // namespace
