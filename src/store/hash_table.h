@@ -119,8 +119,11 @@ class HashTable {
   std::unique_ptr<ItemId[]> arrays_[2];
   // arrays_[i].get(), for PrefetchBucket's lock-free address computation.
   std::atomic<ItemId*> published_[2] = {};
-  std::atomic<uint64_t> items_{0};  // linked items; relaxed, a trigger only
-  std::atomic<bool> growth_stopped_{false};  // max power or out of memory
+  // Linked items; relaxed, a trigger only. Written by every insert and
+  // remove, so on a line of its own: beside state_ and the arrays, which
+  // every lookup reads, each set made the other workers miss on them.
+  alignas(64) std::atomic<uint64_t> items_{0};
+  alignas(64) std::atomic<bool> growth_stopped_{false};  // max power or out of memory
 };
 
 }  // namespace memcd

@@ -293,8 +293,10 @@ class Store::Impl {
   HashExpander expander_;  // after table_ and locks_: stopped before them
   std::vector<std::unique_ptr<LruList>> lrus_;  // index = class id; [0] unused
   FlushState flush_;
-  std::atomic<uint64_t> cas_{0};  // last CAS handed out; relaxed: only unique
-  std::atomic<uint64_t> get_expired_{0};  // relaxed counters
+  // Last CAS handed out; relaxed: only unique. Written by every store, so
+  // on a line of its own, away from what every lookup reads (lrus_, flush_).
+  alignas(64) std::atomic<uint64_t> cas_{0};
+  alignas(64) std::atomic<uint64_t> get_expired_{0};  // relaxed counters
   std::atomic<uint64_t> get_flushed_{0};
   // With track_sizes only; the hash table counts what it links and unlinks.
   std::unique_ptr<SizeHistogram> sizes_;
@@ -306,10 +308,12 @@ class Store::Impl {
     Item* item;     // one reference held
     uint32_t hash;  // its key's, so the maintainer need not hash again
   };
-  std::mutex bump_mu_;             // guards bumps_
+  // Taken by every read that turns a COLD item ACTIVE: on its own line,
+  // away from tuning_, which every read checks.
+  alignas(64) std::mutex bump_mu_;  // guards bumps_
   std::vector<QueuedBump> bumps_;  // ACTIVE COLD items
   // The maintainer's scratch for ProcessBumps(); empty between passes.
-  std::vector<QueuedBump> bumps_todo_;
+  alignas(64) std::vector<QueuedBump> bumps_todo_;
   std::vector<QueuedBump> bumps_slow_;
   std::atomic<uint64_t> lru_maintainer_juggles_{0};  // relaxed counters
   std::atomic<uint64_t> lru_bumps_dropped_{0};
