@@ -51,6 +51,22 @@ bool NumberIsValid(std::string_view v) {
   return i == v.size();
 }
 
+uint64_t UsedChunks(const Store& store) {
+  std::vector<SlabClassStats> classes;
+  store.GetSlabStats(&classes);
+  uint64_t used = 0;
+  for (const SlabClassStats& c : classes) used += c.used_chunks;
+  return used;
+}
+
+uint64_t LinkedItems(const Store& store) {
+  std::vector<SlabClassStats> classes;
+  store.GetSlabStats(&classes);
+  uint64_t number = 0;
+  for (const SlabClassStats& c : classes) number += c.number;
+  return number;
+}
+
 uint64_t LruMoves(const Store& store) {
   std::vector<SlabClassStats> classes;
   store.GetSlabStats(&classes);
@@ -135,15 +151,18 @@ void RunMixedOperations(bool maintainer) {
   for (int t = 0; t < kThreads; ++t) threads.emplace_back(worker, t);
   for (std::thread& t : threads) t.join();
   if (maintainer) {
-    // The checks below sum per-segment counters one list at a time: wait
-    // until the thread has stopped moving items (the clock stands still, so
-    // it settles once the last reads' bumps are done).
+    // The checks below sum per-segment counters one list at a time, and a
+    // bump still queued holds a reference to its item, deleted or not:
+    // wait until the thread has applied the last reads' bumps and stopped
+    // moving items (the clock stands still, so it settles), or 10 s. A
+    // loaded machine may not run it for a while, and an idle pass doubles
+    // its sleep.
     EXPECT_GT(LruMoves(store), 0u);
     uint64_t before = LruMoves(store);
-    for (int i = 0; i < 200; ++i) {
+    for (int i = 0; i < 500; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
       const uint64_t after = LruMoves(store);
-      if (after == before) break;
+      if (after == before && UsedChunks(store) == LinkedItems(store)) break;
       before = after;
     }
   }
@@ -152,13 +171,8 @@ void RunMixedOperations(bool maintainer) {
   EXPECT_EQ(numeric_errors.load(), 0);
   EXPECT_GT(hits.load(), kThreads * kOpsPerThread / 10);  // the check ran
   // No reference or chunk leaked: every used chunk is a linked item.
-  std::vector<SlabClassStats> classes;
-  store.GetSlabStats(&classes);
-  uint64_t used = 0, number = 0;
-  for (const SlabClassStats& c : classes) {
-    used += c.used_chunks;
-    number += c.number;
-  }
+  const uint64_t used = UsedChunks(store);
+  const uint64_t number = LinkedItems(store);
   const StoreStats s = Stats(store);
   EXPECT_EQ(used, number);
   EXPECT_EQ(s.curr_items, number);
