@@ -16,6 +16,7 @@ namespace {
 using testing_util::GetValue;
 using testing_util::Put;
 using testing_util::Stats;
+using testing_util::UsedChunks;
 
 constexpr size_t kKiB = 1024;
 constexpr size_t kMiB = 1024 * 1024;
@@ -43,14 +44,6 @@ int CountPieces(const ItemRef& ref) {
     ++n;
   }
   return n;
-}
-
-uint64_t UsedChunks(const Store& store) {
-  std::vector<SlabClassStats> all;
-  store.GetSlabStats(&all);
-  uint64_t used = 0;
-  for (const SlabClassStats& s : all) used += s.used_chunks;
-  return used;
 }
 
 SlabClassStats LargestClass(const Store& store) {

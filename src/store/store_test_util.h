@@ -2,9 +2,11 @@
 #ifndef MEMCD_STORE_STORE_TEST_UTIL_H_
 #define MEMCD_STORE_STORE_TEST_UTIL_H_
 
+#include <cstdint>
 #include <cstring>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "store/store.h"
 
@@ -38,6 +40,20 @@ inline StoreStats Stats(const Store& store) {
   StoreStats s;
   store.GetStats(&s);
   return s;
+}
+
+// The sum over every slab class of the given SlabClassStats fields.
+template <typename... Fields>
+uint64_t SumOverClasses(const Store& store, Fields... fields) {
+  std::vector<SlabClassStats> classes;
+  store.GetSlabStats(&classes);
+  uint64_t sum = 0;
+  for (const SlabClassStats& c : classes) sum += (0 + ... + (c.*fields));
+  return sum;
+}
+
+inline uint64_t UsedChunks(const Store& store) {
+  return SumOverClasses(store, &SlabClassStats::used_chunks);
 }
 
 }  // namespace testing_util

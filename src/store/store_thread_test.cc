@@ -16,6 +16,8 @@ namespace {
 
 using testing_util::Put;
 using testing_util::Stats;
+using testing_util::SumOverClasses;
+using testing_util::UsedChunks;
 
 constexpr int kThreads = 4;
 constexpr int kOpsPerThread = 50000;
@@ -51,30 +53,13 @@ bool NumberIsValid(std::string_view v) {
   return i == v.size();
 }
 
-uint64_t UsedChunks(const Store& store) {
-  std::vector<SlabClassStats> classes;
-  store.GetSlabStats(&classes);
-  uint64_t used = 0;
-  for (const SlabClassStats& c : classes) used += c.used_chunks;
-  return used;
-}
-
 uint64_t LinkedItems(const Store& store) {
-  std::vector<SlabClassStats> classes;
-  store.GetSlabStats(&classes);
-  uint64_t number = 0;
-  for (const SlabClassStats& c : classes) number += c.number;
-  return number;
+  return SumOverClasses(store, &SlabClassStats::number);
 }
 
 uint64_t LruMoves(const Store& store) {
-  std::vector<SlabClassStats> classes;
-  store.GetSlabStats(&classes);
-  uint64_t moves = 0;
-  for (const SlabClassStats& c : classes) {
-    moves += c.moves_to_cold + c.moves_to_warm + c.moves_within_lru;
-  }
-  return moves;
+  return SumOverClasses(store, &SlabClassStats::moves_to_cold, &SlabClassStats::moves_to_warm,
+                        &SlabClassStats::moves_within_lru);
 }
 
 // With `maintainer`, the LRU maintainer thread runs throughout: reads queue
