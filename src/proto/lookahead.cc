@@ -2,24 +2,21 @@
 
 #include <cstring>
 
+#include "base/strings.h"
+
 namespace memcd {
 namespace {
 
-// The key of a read line (without its line end), or an empty view.
-std::string_view ReadKey(std::string_view line) {
-  size_t skip;
-  if (line.compare(0, 4, "get ") == 0 || line.compare(0, 3, "mg ") == 0) {
-    skip = line[0] == 'g' ? 4 : 3;
-  } else if (line.compare(0, 5, "gets ") == 0) {
-    skip = 5;
-  } else {
-    return {};
+// Where the key of a read line starting at p may begin (after "get ",
+// "gets " or "mg "), or nullptr for any other line.
+const char* AfterReadCommand(const char* p, const char* end) {
+  const size_t left = static_cast<size_t>(end - p);
+  if (left >= 3 && p[0] == 'm' && p[1] == 'g' && p[2] == ' ') return p + 3;
+  if (left >= 4 && p[0] == 'g' && p[1] == 'e' && p[2] == 't') {
+    if (p[3] == ' ') return p + 4;
+    if (left >= 5 && p[3] == 's' && p[4] == ' ') return p + 5;
   }
-  line.remove_prefix(skip);
-  while (!line.empty() && line.front() == ' ') line.remove_prefix(1);
-  size_t end = 0;
-  while (end < line.size() && line[end] != ' ' && line[end] != '\r') ++end;
-  return line.substr(0, end);
+  return nullptr;
 }
 
 }  // namespace
@@ -27,16 +24,24 @@ std::string_view ReadKey(std::string_view line) {
 size_t PipelinedReadKeys(std::string_view input, std::string_view* keys,
                          size_t max) {
   if (!MayHoldPipelinedReads(input)) return 0;
-  const char* nl =
-      static_cast<const char*>(std::memchr(input.data(), '\n', input.size()));
+  const char* p = input.data();
+  const char* const end = p + input.size();
   size_t n = 0;
-  while (n < max && nl != nullptr) {
-    const size_t len = nl - input.data();
-    const std::string_view key = ReadKey(input.substr(0, len));
-    if (key.empty()) break;
-    keys[n++] = key;
-    input.remove_prefix(len + 1);
-    nl = static_cast<const char*>(std::memchr(input.data(), '\n', input.size()));
+  while (n < max) {
+    const char* key = AfterReadCommand(p, end);
+    if (key == nullptr) break;
+    while (key != end && *key == ' ') ++key;
+    const char* key_end = FindSpaceOrNewline(key, end);
+    // The line must be complete: the rest of it may not have arrived.
+    const char* nl = key_end;
+    if (nl != end && *nl != '\n') {
+      nl = static_cast<const char*>(std::memchr(nl, '\n', static_cast<size_t>(end - nl)));
+    }
+    if (nl == nullptr || nl == end) break;
+    if (key_end != key && *key_end == '\n' && key_end[-1] == '\r') --key_end;
+    if (key_end == key) break;  // no key
+    keys[n++] = std::string_view(key, static_cast<size_t>(key_end - key));
+    p = nl + 1;
   }
   return n;
 }

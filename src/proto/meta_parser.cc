@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "base/numbers.h"
+#include "base/strings.h"
 #include "proto/text_parser.h"
 
 namespace memcd {
@@ -146,38 +147,39 @@ bool IsMetaCommand(std::string_view buf) {
 }
 
 MetaParseResult ParseMetaRequest(std::string_view buf, MetaRequest* req) {
-  const size_t eol = buf.find('\n');
-  if (eol == std::string_view::npos) return MetaParseResult();
-  const size_t consumed = eol + 1;
-  std::string_view line = buf.substr(0, eol);
-  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-
   req->Reset();
-  // Space-separated tokens; runs of spaces count as one separator. The
-  // command, the key and (ms) the length go to head; the rest straight to
-  // req->flags. One past the limit is read, to tell "too many".
+  // Space-separated tokens up to the first "\n", found in the same pass;
+  // runs of spaces count as one separator, and a "\r" just before the
+  // "\n" is not part of the line. The command, the key and (ms) the length
+  // go to head; the rest straight to req->flags. Tokens past one more than
+  // the limit are counted, not kept: that one tells "too many".
   // REQUIRES (IsMetaCommand): the line starts with "m" and a command letter.
-  const size_t nhead = line[1] == 's' ? 3 : 2;
+  const size_t nhead = buf[1] == 's' ? 3 : 2;
   std::string_view head[3];
   size_t ntokens = 0;
-  const char* p = line.data();
-  const char* const end = p + line.size();
-  while (p != end && ntokens <= kTokenLimit) {
-    if (*p == ' ') {
-      ++p;
-      continue;
+  const char* p = buf.data();
+  const char* const end = p + buf.size();
+  while (true) {
+    while (p != end && *p == ' ') ++p;
+    if (p == end) return MetaParseResult();  // no line end yet
+    if (*p == '\n') break;
+    const char* const q = FindSpaceOrNewline(p, end);
+    if (q == end) return MetaParseResult();
+    const char* token_end = q;
+    if (*q == '\n' && q[-1] == '\r') --token_end;
+    if (token_end != p) {  // else a lone "\r" ending the line
+      const std::string_view token(p, static_cast<size_t>(token_end - p));
+      if (ntokens < nhead) {
+        head[ntokens] = token;
+      } else if (ntokens <= kTokenLimit) {
+        req->flags[ntokens - nhead] = token;
+      }
+      ++ntokens;
     }
-    const char* q = p;
-    while (q != end && *q != ' ') ++q;
-    const std::string_view token(p, static_cast<size_t>(q - p));
-    if (ntokens < nhead) {
-      head[ntokens] = token;
-    } else {
-      req->flags[ntokens - nhead] = token;
-    }
-    ++ntokens;
     p = q;
+    if (*p == '\n') break;
   }
+  const size_t consumed = static_cast<size_t>(p - buf.data()) + 1;
   const bool too_many = ntokens > kTokenLimit;
   const std::string_view* tokens = head;  // tokens[0..nhead)
 
