@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "base/hash.h"
 #include "base/numbers.h"
 #include "server/prefix_stats.h"
 #include "store/item.h"
@@ -62,7 +63,8 @@ void MetaHandler::AppendTtl(RelTime exptime, ReplyLine* line) const {
 
 TextHandler::Next MetaHandler::Handle(std::string_view buf, size_t* consumed,
                                       ResponseBuffer* out,
-                                      PendingStore* pending) {
+                                      PendingStore* pending,
+                                      const Store::KnownHash& known) {
   MetaRequest& req = req_;
   const MetaParseResult r = ParseMetaRequest(buf, &req);
   *consumed = r.consumed;
@@ -79,7 +81,7 @@ TextHandler::Next MetaHandler::Handle(std::string_view buf, size_t* consumed,
   }
   switch (req.command) {
     case MetaCommand::kGet:
-      Get(req, out);
+      Get(req, known, out);
       break;
     case MetaCommand::kSet:
       return StartSet(req, buf.substr(0, r.consumed), out, pending);
@@ -99,7 +101,8 @@ TextHandler::Next MetaHandler::Handle(std::string_view buf, size_t* consumed,
   return TextHandler::Next::kCommand;
 }
 
-void MetaHandler::Get(const MetaRequest& req, ResponseBuffer* out) {
+void MetaHandler::Get(const MetaRequest& req, const Store::KnownHash& known,
+                      ResponseBuffer* out) {
   const Clock* clock = ctx_->clock;
   MetaGetOptions options;
   options.vivify = req.has('N');
@@ -112,7 +115,8 @@ void MetaHandler::Get(const MetaRequest& req, ResponseBuffer* out) {
   options.key_binary = req.key_binary;
   if (req.has('E')) options.new_cas = req.new_cas;
   MetaGetResult got;
-  ctx_->store->MetaGet(req.key(), options, &got);
+  const std::string_view key = req.key();
+  ctx_->store->MetaGet(key, known.Matches(key) ? known.hash : HashKey(key), options, &got);
   if (ctx_->prefixes != nullptr) ctx_->prefixes->RecordGet(req.key(), static_cast<bool>(got.item));
   WatchFetch(*ctx_, req.key(), got.item, current_fd_);
   stats_->hot_keys.NoteRead(req.key(), *ctx_->clock);

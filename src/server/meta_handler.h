@@ -30,8 +30,11 @@ class MetaHandler {
   // *consumed is 0 when the line is incomplete (nothing done); otherwise the
   // bytes of command line used. Returns kCommand, or for ms kReadValue /
   // kSwallow with *pending set up as TextHandler does.
+  // `known`: the hash of an mg's key, when the look-ahead found it (see
+  // Store::KnownHash); used only when it names the very key parsed.
   TextHandler::Next Handle(std::string_view buf, size_t* consumed,
-                           ResponseBuffer* out, PendingStore* pending);
+                           ResponseBuffer* out, PendingStore* pending,
+                           const Store::KnownHash& known = Store::KnownHash());
   // An ms's data block has arrived; `terminated`: followed by "\r\n".
   void CompleteStore(PendingStore* pending, bool terminated,
                      ResponseBuffer* out);
@@ -39,7 +42,7 @@ class MetaHandler {
   void set_current_fd(int fd) { current_fd_ = fd; }
 
  private:
-  void Get(const MetaRequest& req, ResponseBuffer* out);
+  void Get(const MetaRequest& req, const Store::KnownHash& known, ResponseBuffer* out);
   TextHandler::Next StartSet(const MetaRequest& req, std::string_view line,
                              ResponseBuffer* out, PendingStore* pending);
   void Delete(const MetaRequest& req, ResponseBuffer* out);

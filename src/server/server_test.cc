@@ -280,6 +280,38 @@ TEST_F(SessionTest, BinaryLargeSetThenGetInOneWrite) {
   EXPECT_TRUE(get_reply.substr(28) == value) << "the value, byte for byte";
 }
 
+// A pipelined batch of reads is looked at ahead, and each lookup may use
+// the hash found then (Store::KnownHash). Where the key looked at is not
+// the key looked up (base64, a second key, a line the parser refuses), or a
+// request creates an item (N), the replies must still be those of one
+// request at a time.
+TEST_F(SessionTest, PipelinedReadsLookedAtAheadFindTheirKeys) {
+  StartServer();
+  int c = Connect();
+  Expect(c, "set key 3 0 2\r\nhi\r\nset other 0 0 1\r\nx\r\n", "STORED\r\nSTORED\r\n");
+  const std::pair<std::string, std::string> batch[] = {
+      {"mg a2V5 b v f\r\n", "VA 2 f3\r\nhi\r\n"},  // base64 of "key"
+      {"mg key v\r\n", "VA 2\r\nhi\r\n"},
+      {"get nokey key\r\n", "VALUE key 3 2\r\nhi\r\nEND\r\n"},
+      {"gets  other \r\n", "VALUE other 0 1 2\r\nx\r\nEND\r\n"},  // CAS: second store
+      {"mg other\n", "HD\r\n"},
+      {"mg viv N30 s v\r\n", "VA 0 s0 W\r\n\r\n"},  // creates "viv"
+      {"mg viv s v\r\n", "VA 0 s0 Z\r\n\r\n"},      // and finds it
+      {"get viv\r\n", "VALUE viv 0 0\r\n\r\nEND\r\n"},
+      {"mg " + std::string(251, 'k') + " v\r\n", "CLIENT_ERROR bad command line format\r\n"},
+      {"get key\r\n", "VALUE key 3 2\r\nhi\r\nEND\r\n"},
+  };
+  std::string request;
+  for (const auto& [line, reply] : batch) request += line;
+  Send(c, request);
+  for (const auto& [line, reply] : batch) {
+    EXPECT_EQ(Read(c, reply.size()), reply) << "request: " << line;
+  }
+  StoreStats stats;
+  store_->GetStats(&stats);
+  EXPECT_EQ(stats.curr_items, 3u) << "key, other, viv: no duplicate";
+}
+
 TEST_F(SessionTest, ByteAtATime) {
   StartServer();
   int c = Connect();

@@ -346,16 +346,26 @@ void Session::ProcessInput() {
   TextHandler* handler = owner_->handler();
   handler->set_current_fd(fd_);
   int handled = 0;
-  int looked_ahead_to = 0;  // requests from here on were prefetched
   int value_reads = 0;      // reads for values still arriving, this event
+  // The look-ahead: requests [ahead_first, ahead_first + ahead_n) are the
+  // read lines whose keys and hashes it found, and it looks again from
+  // looked_ahead_to. The keys point into input_, whose bytes change only
+  // when it is read into (ReadOn): the entries are dropped there.
+  std::string_view ahead_keys[Store::kPrefetchWindow];
+  uint32_t ahead_hashes[Store::kPrefetchWindow];
+  int ahead_first = 0;
+  size_t ahead_n = 0;
+  int looked_ahead_to = 0;
   clock_ns_ = 0;
   // A streaming dump holds back later requests: their replies follow "END".
   while (state_ != State::kClosing && dump_ == nullptr) {
     if (state_ == State::kValue) {
+      ahead_n = 0;  // ReadOn may move or overwrite input_'s bytes
       if (ConsumeValue() || ReadOn(&value_reads)) continue;
       break;
     }
     if (state_ == State::kSwallow) {
+      ahead_n = 0;
       if (ConsumeSwallow() || ReadOn(&value_reads)) continue;
       break;
     }
@@ -386,12 +396,18 @@ void Session::ProcessInput() {
       continue;
     }
     if (handled >= looked_ahead_to) {
-      // At most once per window of requests; 0 for one request per read.
-      looked_ahead_to = handled + static_cast<int>(PrefetchPipelinedReads());
+      // At most once per window of requests.
+      ahead_first = handled;
+      ahead_n = PrefetchPipelinedReads(ahead_keys, ahead_hashes);
+      looked_ahead_to = handled + static_cast<int>(ahead_n > 0 ? ahead_n : Store::kPrefetchWindow);
+    }
+    Store::KnownHash known;
+    if (const size_t i = static_cast<size_t>(handled - ahead_first); i < ahead_n) {
+      known = {ahead_keys[i].data(), ahead_keys[i].size(), ahead_hashes[i]};
     }
     // A meta line without its end yet goes on to the text parser, which
     // waits for more or refuses an overlong line as for any command.
-    if (IsMetaCommand(input_.data()) && ProcessMetaRequest()) {
+    if (IsMetaCommand(input_.data()) && ProcessMetaRequest(known)) {
       handled++;
       continue;
     }
@@ -414,7 +430,7 @@ void Session::ProcessInput() {
       continue;
     }
     const uint64_t started = RequestStart();
-    TextHandler::Next next = handler->Handle(req, &output_, &pending_, &dump_);
+    TextHandler::Next next = handler->Handle(req, &output_, &pending_, &dump_, known);
     TimeRequest(FamilyOfText(req.command), started, next == TextHandler::Next::kReadValue);
     input_.Consume(r.consumed);  // req's views stay valid until here
     switch (next) {
@@ -478,11 +494,11 @@ bool Session::ProcessBinaryRequest() {
   return true;
 }
 
-bool Session::ProcessMetaRequest() {
+bool Session::ProcessMetaRequest(const Store::KnownHash& known) {
   size_t consumed = 0;
   const uint64_t started = RequestStart();
   const TextHandler::Next next =
-      owner_->handler()->HandleMeta(input_.data(), &consumed, &output_, &pending_);
+      owner_->handler()->HandleMeta(input_.data(), &consumed, &output_, &pending_, known);
   if (consumed == 0) return false;  // no whole line yet
   TimeRequest(FamilyOfMeta(input_.data()), started, next == TextHandler::Next::kReadValue);
   DCHECK_GT(consumed, 0u) << "a whole meta line is always consumed";
@@ -550,13 +566,11 @@ uint64_t Session::RequestStart() const {
   return clock_ns_ != 0 ? clock_ns_ : MonotonicNanos();
 }
 
-size_t Session::PrefetchPipelinedReads() {
-  // Checked before the arrays below are set up: most reads hold one request.
-  if (!MayHoldPipelinedReads(input_.data())) return Store::kPrefetchWindow;
-  std::string_view keys[Store::kPrefetchWindow];
+size_t Session::PrefetchPipelinedReads(std::string_view* keys, uint32_t* hashes) {
+  // The quick test first: most reads hold one request.
+  if (!MayHoldPipelinedReads(input_.data())) return 0;
   const size_t n = PipelinedReadKeys(input_.data(), keys, Store::kPrefetchWindow);
-  if (n < 2) return Store::kPrefetchWindow;  // nothing to overlap: look again later
-  uint32_t hashes[Store::kPrefetchWindow];  // the lookups hash again: cheaper than keeping them
+  if (n < 2) return 0;
   owner_->ctx()->store->PrefetchKeys(keys, n, hashes);
   return n;
 }

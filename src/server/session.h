@@ -14,6 +14,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 #include "net/buffer_pool.h"
@@ -25,6 +26,7 @@
 #include "server/text_handler.h"
 #include "stats/thread_stats.h"
 #include "store/lru_crawler.h"
+#include "store/store.h"
 
 struct event;
 struct event_base;
@@ -80,8 +82,9 @@ class Session {
   // Handles one binary request; false when more input is needed.
   bool ProcessBinaryRequest();
   // Handles one meta request whose whole line is buffered.
-  // false (nothing consumed) while its line is incomplete.
-  bool ProcessMetaRequest();
+  // false (nothing consumed) while its line is incomplete. `known`: see
+  // MetaHandler::Handle.
+  bool ProcessMetaRequest(const Store::KnownHash& known);
   // Consumes data-block bytes; false when more input is needed.
   bool ConsumeValue();
   bool ConsumeSwallow();
@@ -105,8 +108,10 @@ class Session {
   // "watch connevents": the peer's address, looked up once.
   void LogConnEvent(bool opened);
   // Prefetches the lookups of the read requests waiting in input_ (see
-  // proto/lookahead.h); returns how many requests that covers.
-  size_t PrefetchPipelinedReads();
+  // proto/lookahead.h): their keys and hashes go to keys[] and hashes[]
+  // (Store::kPrefetchWindow each). Returns how many; 0 when fewer than
+  // two, as one lookup has nothing to overlap with.
+  size_t PrefetchPipelinedReads(std::string_view* keys, uint32_t* hashes);
   // /metrics latency: the handler ran from `started` (MonotonicNanos()) to
   // now. A request whose value follows is recorded once the value is
   // stored, with both handler runs added and the wait between left out.

@@ -51,8 +51,9 @@ void TextHandler::set_current_fd(int fd) {
 }
 
 TextHandler::Next TextHandler::HandleMeta(std::string_view buf, size_t* consumed,
-                                          ResponseBuffer* out, PendingStore* pending) {
-  return meta_->Handle(buf, consumed, out, pending);
+                                          ResponseBuffer* out, PendingStore* pending,
+                                          const Store::KnownHash& known) {
+  return meta_->Handle(buf, consumed, out, pending, known);
 }
 
 void TextHandler::Reply(const TextRequest& req, ResponseBuffer* out,
@@ -62,14 +63,15 @@ void TextHandler::Reply(const TextRequest& req, ResponseBuffer* out,
 
 TextHandler::Next TextHandler::Handle(const TextRequest& req, ResponseBuffer* out,
                                       PendingStore* pending,
-                                      std::unique_ptr<LruMetadump>* dump) {
+                                      std::unique_ptr<LruMetadump>* dump,
+                                      const Store::KnownHash& known) {
   Store* store = ctx_->store;
   switch (req.command) {
     case TextCommand::kGet:
     case TextCommand::kGets:
     case TextCommand::kGat:
     case TextCommand::kGats:
-      Get(req, out);
+      Get(req, known, out);
       return Next::kCommand;
 
     case TextCommand::kSet:
@@ -241,7 +243,8 @@ void TextHandler::RejectRequest(const TextRequest& req, const ParseResult& resul
   if (!result.noreply) out->AppendLine(result.error);
 }
 
-void TextHandler::Get(const TextRequest& req, ResponseBuffer* out) {
+void TextHandler::Get(const TextRequest& req, const Store::KnownHash& known,
+                      ResponseBuffer* out) {
   const bool touch = req.command == TextCommand::kGat || req.command == TextCommand::kGats;
   const bool with_cas = req.command == TextCommand::kGets || req.command == TextCommand::kGats;
   const RelTime exptime = touch ? ctx_->clock->ToRelTime(req.exptime) : 0;
@@ -254,7 +257,11 @@ void TextHandler::Get(const TextRequest& req, ResponseBuffer* out) {
   do {
     count = 0;
     while (count < Store::kPrefetchWindow && keys.Next(&window[count])) ++count;
-    store->PrefetchKeys(window, count, hashes);
+    if (count == 1 && known.Matches(window[0])) {
+      hashes[0] = known.hash;  // one key: PrefetchKeys would only hash it
+    } else {
+      store->PrefetchKeys(window, count, hashes);
+    }
     for (size_t i = 0; i < count; ++i) {
       const std::string_view key = window[i];
       ItemRef item = touch ? store->GetAndTouch(key, hashes[i], exptime)

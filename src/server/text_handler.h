@@ -53,8 +53,11 @@ class TextHandler {
   // Executes `req` (or, for storage commands, prepares *pending). A metadump
   // writes nothing: its producer goes to *dump, for the session to stream at
   // the pace the client reads.
+  // `known`: the hash of a get's first key, when the look-ahead found it
+  // (see Store::KnownHash); used only when it names that very key.
   Next Handle(const TextRequest& req, ResponseBuffer* out, PendingStore* pending,
-              std::unique_ptr<LruMetadump>* dump);
+              std::unique_ptr<LruMetadump>* dump,
+              const Store::KnownHash& known = Store::KnownHash());
   // Answers a request the parser refused (`req` holds what was parsed).
   void RejectRequest(const TextRequest& req, const ParseResult& result, ResponseBuffer* out);
   // The data block of a pending storage command (text or meta) has arrived;
@@ -63,7 +66,8 @@ class TextHandler {
   // A meta command line (proto/meta_parser.h's IsMetaCommand()): see
   // MetaHandler::Handle. *consumed is 0 while the line is incomplete.
   Next HandleMeta(std::string_view buf, size_t* consumed, ResponseBuffer* out,
-                  PendingStore* pending);
+                  PendingStore* pending,
+                  const Store::KnownHash& known = Store::KnownHash());
 
   // The shared admin state (borrowed; null: the admin commands behave as
   // with every option off, and no prefix stats are kept).
@@ -76,7 +80,7 @@ class TextHandler {
 
  private:
   Next StartStore(const TextRequest& req, ResponseBuffer* out, PendingStore* pending);
-  void Get(const TextRequest& req, ResponseBuffer* out);
+  void Get(const TextRequest& req, const Store::KnownHash& known, ResponseBuffer* out);
   void Arith(const TextRequest& req, ResponseBuffer* out);
   void Stats(const TextRequest& req, ResponseBuffer* out);
   void Reply(const TextRequest& req, ResponseBuffer* out, std::string_view line);

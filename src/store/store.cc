@@ -172,7 +172,12 @@ ArithResult Store::Arith(std::string_view key, bool incr, uint64_t delta,
 
 void Store::MetaGet(std::string_view key, const MetaGetOptions& options,
                     MetaGetResult* out) {
-  impl_->MetaGet(key, options, out);
+  impl_->MetaGet(key, HashKey(key), options, out);
+}
+
+void Store::MetaGet(std::string_view key, uint32_t hash,
+                    const MetaGetOptions& options, MetaGetResult* out) {
+  impl_->MetaGet(key, hash, options, out);
 }
 
 StoreResult Store::MetaStoreItem(const ItemRef& item, StoreMode mode,

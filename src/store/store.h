@@ -227,6 +227,16 @@ class Store {
   // Then Get/GetAndTouch with each key's hash, in order; they behave
   // exactly as without it. With one key (or none) it only hashes.
   static constexpr size_t kPrefetchWindow = 16;
+  // A key's hash from PrefetchKeys, kept for the lookup that comes later
+  // so that it need not hash the key again. It names the key by address:
+  // whoever keeps one must drop it before the bytes there can change.
+  struct KnownHash {
+    const char* key = nullptr;
+    size_t size = 0;
+    uint32_t hash = 0;
+    // Whether `k` is that very key: the same bytes at the same address.
+    bool Matches(std::string_view k) const { return k.data() == key && k.size() == size; }
+  };
   void PrefetchKeys(const std::string_view* keys, size_t n, uint32_t* hashes);
   ItemRef Get(std::string_view key, uint32_t hash);
   ItemRef GetAndTouch(std::string_view key, uint32_t hash, RelTime exptime);
@@ -244,6 +254,10 @@ class Store {
   // (W is handed to one client at a time until the item is replaced).
   void MetaGet(std::string_view key, const MetaGetOptions& options,
                MetaGetResult* out);
+  // The same with the key's hash known (from PrefetchKeys).
+  // REQUIRES: hash == HashKey(key).
+  void MetaGet(std::string_view key, uint32_t hash,
+               const MetaGetOptions& options, MetaGetResult* out);
   // ms: StoreItem, plus `invalidate` (I): a kCas store whose CAS is lower
   // than the item's is still accepted, as a stale item keeping the old
   // exptime and win token. A non-zero `cas_in` with kAppend/kPrepend must

@@ -135,10 +135,9 @@ void Store::Impl::PrefetchKeys(const std::string_view* keys, size_t n,
   }
 }
 
-void Store::Impl::MetaGet(std::string_view key, const MetaGetOptions& options,
-                          MetaGetResult* out) {
+void Store::Impl::MetaGet(std::string_view key, uint32_t hash,
+                          const MetaGetOptions& options, MetaGetResult* out) {
   *out = MetaGetResult();
-  const uint32_t hash = HashKey(key);
   const size_t stripe = locks_.StripeOf(hash);
   std::lock_guard<std::mutex> lock(locks_.ForStripe(stripe));
   Item* item = do_FindLive(key, hash);

@@ -56,8 +56,9 @@ class Store::Impl {
   bool Delete(std::string_view key);
   ArithResult Arith(std::string_view key, bool incr, uint64_t delta,
                     uint64_t* value_out, uint64_t* cas_out);
-  void MetaGet(std::string_view key, const MetaGetOptions& options,
-               MetaGetResult* out);
+  // REQUIRES: hash == HashKey(key).
+  void MetaGet(std::string_view key, uint32_t hash,
+               const MetaGetOptions& options, MetaGetResult* out);
   MetaDeleteResult MetaDelete(std::string_view key,
                               const MetaDeleteOptions& options);
   MetaArithResult MetaArith(std::string_view key,
