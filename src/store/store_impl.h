@@ -303,16 +303,24 @@ class Store::Impl {
   std::unique_ptr<SizeHistogram> sizes_;
 
   // Segmented LRU state (store_lru.cc).
-  static constexpr size_t kMaxQueuedBumps = 4096;
+  static constexpr size_t kBumpShards = 8;
+  static constexpr size_t kMaxQueuedBumps = 1024;  // per shard
   LruTuning tuning_;
   struct QueuedBump {
     Item* item;     // one reference held
     uint32_t hash;  // its key's, so the maintainer need not hash again
   };
-  // Taken by every read that turns a COLD item ACTIVE: on its own line,
-  // away from tuning_, which every read checks.
-  alignas(64) std::mutex bump_mu_;  // guards bumps_
-  std::vector<QueuedBump> bumps_;  // ACTIVE COLD items
+  // ACTIVE COLD items waiting for the maintainer, queued by reads. As
+  // memcached's per-worker bump buffers: each thread queues into the shard
+  // of a slot it draws once (BumpShardOfThisThread), so that workers do not
+  // take turns writing one lock and one vector, a cache miss each time.
+  // Threads past kBumpShards share shards; the lock keeps that correct.
+  struct alignas(64) BumpShard {
+    std::mutex mu;  // guards queue
+    std::vector<QueuedBump> queue;
+  };
+  static size_t BumpShardOfThisThread();
+  BumpShard bump_shards_[kBumpShards];
   // The maintainer's scratch for ProcessBumps(); empty between passes.
   alignas(64) std::vector<QueuedBump> bumps_todo_;
   std::vector<QueuedBump> bumps_slow_;

@@ -185,23 +185,36 @@ void Store::Impl::do_Fetch(Item* item, uint32_t hash) {
     return;
   }
   // Keep two LRU locks off the read path: the maintainer moves it.
-  std::lock_guard<std::mutex> lock(bump_mu_);
-  if (bumps_.size() >= kMaxQueuedBumps ||
+  BumpShard& shard = bump_shards_[BumpShardOfThisThread()];
+  std::lock_guard<std::mutex> lock(shard.mu);
+  if (shard.queue.size() >= kMaxQueuedBumps ||
       item->refcount.load(std::memory_order_relaxed) >= kMaxReaderRefs) {
     item->clear_flag(kItemActive);
     lru_bumps_dropped_.fetch_add(1, std::memory_order_relaxed);
     return;
   }
   item->refcount.fetch_add(1, std::memory_order_relaxed);
-  bumps_.push_back(QueuedBump{item, hash});
+  shard.queue.push_back(QueuedBump{item, hash});
+}
+
+size_t Store::Impl::BumpShardOfThisThread() {
+  static std::atomic<size_t> next_slot{0};
+  thread_local const size_t slot =
+      next_slot.fetch_add(1, std::memory_order_relaxed) % kBumpShards;
+  return slot;
 }
 
 int Store::Impl::ProcessBumps() {
   std::vector<QueuedBump>& todo = bumps_todo_;
   std::vector<QueuedBump>& slow = bumps_slow_;  // busy item locks
-  {
-    std::lock_guard<std::mutex> lock(bump_mu_);
-    todo.swap(bumps_);  // both keep their capacity from pass to pass
+  for (BumpShard& shard : bump_shards_) {
+    std::lock_guard<std::mutex> lock(shard.mu);
+    if (todo.empty()) {
+      todo.swap(shard.queue);  // both keep their capacity from pass to pass
+    } else {
+      todo.insert(todo.end(), shard.queue.begin(), shard.queue.end());
+      shard.queue.clear();
+    }
   }
   // A run of bumps of one class is moved under one hold of its WARM and
   // COLD locks (segment order, as PullSegmentTail's walks), instead of

@@ -357,5 +357,28 @@ TEST_F(StoreLruTest, MaintainerThreadMovesABatchOfBumps) {
   for (int i = 0; i < 10; ++i) EXPECT_EQ(GetValue(store_.get(), Key(i)), Value(i));
 }
 
+// Reads from other threads queue their bumps in other shards (each thread
+// draws its own); the maintainer drains every shard.
+TEST_F(StoreLruTest, MaintainerThreadMovesBumpsQueuedByEveryThread) {
+  StoreOptions o = Options();
+  o.lru_maintainer_thread = true;
+  MakeStore(o);
+  Fill(0, 10);
+  for (int i = 0; i < 400 && Segments() != Counts{2, 0, 8, 0}; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_EQ(Segments(), (Counts{2, 0, 8, 0}));
+  // Keys 0..7 are in COLD: four threads read two of them twice each.
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 4; ++t) readers.emplace_back([this, t] { ReadTwice(2 * t, 2 * t + 2); });
+  for (std::thread& reader : readers) reader.join();
+  for (int i = 0; i < 400 && Class().moves_to_warm < 8; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_EQ(Class().moves_to_warm, 8u);
+  EXPECT_EQ(Stats(*store_).lru_bumps_dropped, 0u);
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(GetValue(store_.get(), Key(i)), Value(i));
+}
+
 }  // namespace
 }  // namespace memcd
