@@ -28,6 +28,9 @@ TEST(LookaheadTest, FirstKeyOfEachReadLine) {
   EXPECT_EQ(Keys("get a b c\r\ngets d e\r\nmg f v t\r\nmg g\n"),
             (V{"a", "d", "f", "g"}));
   EXPECT_EQ(Keys("get  spaced \r\nmg k\r\n"), (V{"spaced", "k"}));
+  // A "\r" ends the line only before "\n"; inside a key it stays, as the
+  // parsers keep it.
+  EXPECT_EQ(Keys("get a\rb\r\nmg c\r v\r\n"), (V{"a\rb", "c\r"}));
   // The last line is incomplete: the rest of it has not arrived.
   EXPECT_EQ(Keys("get a\r\nget b\r\nget cc"), (V{"a", "b"}));
 }
