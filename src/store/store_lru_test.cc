@@ -70,6 +70,18 @@ class StoreLruTest : public ::testing::Test {
     const SlabClassStats s = Class();
     return {s.number_hot, s.number_warm, s.number_cold, s.number_temp};
   }
+  // A store with the maintainer thread, keys 0..9 stored, once the thread
+  // has moved all but HOT's two (8 and 9) to COLD.
+  void MakeStoreWithMaintainerAndColdItems() {
+    StoreOptions o = Options();
+    o.lru_maintainer_thread = true;
+    MakeStore(o);
+    Fill(0, 10);
+    for (int i = 0; i < 400 && Segments() != std::vector<uint64_t>{2, 0, 8, 0}; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    ASSERT_EQ(Segments(), (std::vector<uint64_t>{2, 0, 8, 0}));
+  }
 
   FakeClock clock_;
   std::unique_ptr<Store> store_;
@@ -335,14 +347,7 @@ TEST_F(StoreLruTest, MaintainerThreadMovesItemsAndQueuedBumps) {
 }
 
 TEST_F(StoreLruTest, MaintainerThreadMovesABatchOfBumps) {
-  StoreOptions o = Options();
-  o.lru_maintainer_thread = true;
-  MakeStore(o);
-  Fill(0, 10);
-  for (int i = 0; i < 400 && Segments() != Counts{2, 0, 8, 0}; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  ASSERT_EQ(Segments(), (Counts{2, 0, 8, 0}));
+  ASSERT_NO_FATAL_FAILURE(MakeStoreWithMaintainerAndColdItems());
   // All eight COLD items (keys 0..7) read twice: eight queued bumps, moved
   // to WARM together; WARM keeps its 40% (4) and hands the rest back.
   ReadTwice(0, 8);
@@ -360,14 +365,7 @@ TEST_F(StoreLruTest, MaintainerThreadMovesABatchOfBumps) {
 // Reads from other threads queue their bumps in other shards (each thread
 // draws its own); the maintainer drains every shard.
 TEST_F(StoreLruTest, MaintainerThreadMovesBumpsQueuedByEveryThread) {
-  StoreOptions o = Options();
-  o.lru_maintainer_thread = true;
-  MakeStore(o);
-  Fill(0, 10);
-  for (int i = 0; i < 400 && Segments() != Counts{2, 0, 8, 0}; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  ASSERT_EQ(Segments(), (Counts{2, 0, 8, 0}));
+  ASSERT_NO_FATAL_FAILURE(MakeStoreWithMaintainerAndColdItems());
   // Keys 0..7 are in COLD: four threads read two of them twice each.
   std::vector<std::thread> readers;
   for (int t = 0; t < 4; ++t) readers.emplace_back([this, t] { ReadTwice(2 * t, 2 * t + 2); });
