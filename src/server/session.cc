@@ -242,7 +242,7 @@ bool Session::ReadTls() {
   size_t space;
   const bool direct = state_ == State::kValue && input_.empty() && value_.left() >= kDirectReadMin;
   if (direct) {
-    iovec iov[1];  // the first region of the item's value; the next read takes the next
+    iovec iov[1] = {};  // the value's first region; the next read takes the next
     value_.Regions(iov, 1);
     p = static_cast<char*>(iov[0].iov_base);
     space = iov[0].iov_len;
