@@ -50,9 +50,9 @@ def parse_args():
     p.add_argument("--source-dir", default=None, help="memcd's tree, for the git commit")
     p.add_argument("--commit", default=None, help="the commit to report instead")
     p.add_argument("--quick", action="store_true", help="smoke run of about a minute")
-    p.add_argument("--rounds", type=int, default=None, help="rounds per server (default 3)")
+    p.add_argument("--rounds", type=int, default=None, help="rounds per server (default 5)")
     p.add_argument("--seconds", type=float, default=None,
-                   help="measured seconds per round (default 5)")
+                   help="measured seconds per round (default 3)")
     p.add_argument("--warmup", type=float, default=None,
                    help="unmeasured seconds before each round (default 0.5)")
     p.add_argument("--only", action="append", metavar="WORKLOAD",
@@ -69,8 +69,8 @@ def parse_args():
                    help="give up after this many seconds (default 870, quick 150)")
     args = p.parse_args()
     q = args.quick
-    args.rounds = args.rounds or (1 if q else 3)
-    args.seconds = args.seconds or (1.0 if q else 5.0)
+    args.rounds = args.rounds or (1 if q else 5)
+    args.seconds = args.seconds or (1.0 if q else 3.0)
     args.warmup = args.warmup or (0.3 if q else 0.5)
     args.time_limit = args.time_limit or (150.0 if q else 870.0)
     args.stress = args.stress or ("4x200" if q else "8x2500")
