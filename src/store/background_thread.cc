@@ -50,6 +50,13 @@ void BackgroundThread::Wake() {
   cv_.notify_all();
 }
 
+void BackgroundThread::WakeIfNapping() {
+  if (napping_.load(std::memory_order_relaxed) &&
+      napping_.exchange(false, std::memory_order_relaxed)) {
+    Wake();
+  }
+}
+
 bool BackgroundThread::running() const {
   std::lock_guard<std::mutex> lock(mu_);
   return running_;
@@ -61,7 +68,11 @@ void BackgroundThread::Loop() {
     const int did = pass_();
     sleep = did > 0 ? min_sleep_ : std::min(sleep * 2, max_sleep_);
     std::unique_lock<std::mutex> lock(mu_);
+    // Set under mu_: a WakeIfNapping() that sees it waits for the wait
+    // below to release mu_, so its Wake() is not lost.
+    if (did == 0) napping_.store(true, std::memory_order_relaxed);
     cv_.wait_for(lock, sleep, [this] { return stop_ || wake_; });
+    if (did == 0) napping_.store(false, std::memory_order_relaxed);
     if (stop_) return;
     if (wake_) sleep = min_sleep_;
     wake_ = false;

@@ -1,11 +1,14 @@
 // A store background thread (LRU maintainer, LRU crawler): calls `pass`
 // again and again until stopped, sleeping between passes. After a pass that
 // did work (returned > 0) it sleeps `min_sleep`; while passes find nothing
-// the sleep doubles up to `max_sleep`. Wake() cuts the current sleep short.
-// The store owns it; it knows nothing about items.
+// the sleep doubles up to `max_sleep`. Wake() cuts the current sleep short;
+// WakeIfNapping() does so only while the thread sleeps after a pass that
+// found nothing (it cannot know about work that came since), cheaply enough
+// for a request path. The store owns it; it knows nothing about items.
 #ifndef MEMCD_STORE_BACKGROUND_THREAD_H_
 #define MEMCD_STORE_BACKGROUND_THREAD_H_
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -30,6 +33,11 @@ class BackgroundThread {
   void Start();
   void Stop();
   void Wake();
+  // One relaxed load while the thread is busy or already woken; of the
+  // callers during one nap, only the first pays for the wake-up.
+  void WakeIfNapping();
+  // True while the thread sleeps after a pass that returned 0.
+  bool napping() const { return napping_.load(std::memory_order_relaxed); }
   bool running() const;
 
  private:
@@ -46,6 +54,9 @@ class BackgroundThread {
   bool running_ = false;
   std::mutex start_stop_mu_;  // serializes Start/Stop; guards thread_
   std::thread thread_;
+  // Read on request paths: a line of its own, away from mu_, which the
+  // thread locks every pass.
+  alignas(64) std::atomic<bool> napping_{false};
 };
 
 }  // namespace memcd

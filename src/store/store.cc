@@ -237,6 +237,7 @@ void Store::VisitColdLru(int cls, const std::function<bool(const ColdItem&)>& vi
 }
 
 int Store::RunLruMaintainerPass() { return impl_->LruMaintainerPass(); }
+bool Store::LruMaintainerNapping() const { return impl_->LruMaintainerNapping(); }
 
 bool Store::lru_temp_enabled() const { return impl_->lru_temp_enabled(); }
 

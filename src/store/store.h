@@ -43,6 +43,11 @@ struct StoreOptions {
   // RunLruMaintainerPass() themselves (tests).
   bool lru_segmented = true;
   bool lru_maintainer_thread = false;
+  // The thread's sleep: the shortest after a pass with work, doubling to
+  // the longest while there is none (memcached's bounds). No flag sets
+  // them; tests lengthen them.
+  uint32_t lru_maintainer_min_sleep_us = 1000;
+  uint32_t lru_maintainer_max_sleep_us = 1000000;
   uint32_t hot_lru_pct = 20;     // -o hot_lru_pct
   uint32_t warm_lru_pct = 40;    // -o warm_lru_pct
   double hot_max_factor = 0.2;   // -o hot_max_factor
@@ -314,9 +319,13 @@ class Store {
   // unknown class visits nothing.
   void VisitColdLru(int cls, const std::function<bool(const ColdItem&)>& visit) const;
   // One maintainer pass: queued COLD->WARM bumps, then every class's
-  // segments juggled and expired tails reclaimed. Returns the items moved or
-  // reclaimed. The maintainer thread calls it; tests call it directly.
+  // segments juggled and expired tails reclaimed. Returns the bumps taken
+  // plus the items moved or reclaimed. The maintainer thread calls it;
+  // tests call it directly.
   int RunLruMaintainerPass();
+  // Whether the maintainer thread sleeps after a pass that found nothing
+  // (a queued bump wakes it then); false without the thread. For tests.
+  bool LruMaintainerNapping() const;
   // Whether short-TTL items currently go to the TEMP LRU.
   bool lru_temp_enabled() const;
   LruSettings GetLruSettings() const;

@@ -71,6 +71,9 @@ class Store::Impl {
 
   // --- store_lru.cc ---
   int LruMaintainerPass();
+  bool LruMaintainerNapping() const {
+    return lru_maintainer_ != nullptr && lru_maintainer_->napping();
+  }
   Store::LruTuneResult TuneLru(uint32_t hot_pct, uint32_t warm_pct,
                                double hot_max_factor, double warm_max_factor);
   void SetLruSegmented(bool segmented);
@@ -243,7 +246,7 @@ class Store::Impl {
   Item* PullTailFlat(int cls, size_t held_stripe);
   // memcached's lru_maintainer_juggle for one class.
   int Juggle(int cls);
-  // Applies the queued COLD->WARM bumps.
+  // Applies the queued COLD->WARM bumps; returns how many it took.
   int ProcessBumps();
   // The class's counters summed over its segments.
   LruCounters SumLruCounters(int cls) const;

@@ -17,10 +17,6 @@ namespace memcd {
 
 namespace {
 
-// The maintainer sleeps 1 ms after a pass that moved something, doubling up
-// to 1 s while there is nothing to do (memcached's bounds).
-constexpr std::chrono::microseconds kMaintainerMinSleep{1000};
-constexpr std::chrono::microseconds kMaintainerMaxSleep{1000000};
 // Pulls per segment per juggle, and allocation attempts (memcached's).
 constexpr int kJuggleLoops = 500;
 constexpr int kAllocPulls = 10;
@@ -54,9 +50,13 @@ void Store::Impl::StartLruMaintainer() {
   tuning_.warm_max_factor.store(options_.warm_max_factor,
                                 std::memory_order_relaxed);
   if (!options_.lru_maintainer_thread) return;
+  // It sleeps the shortest time after a pass that moved something or took
+  // queued bumps, doubling to the longest while there is nothing to do; a
+  // bump queued meanwhile wakes it (do_Fetch).
   lru_maintainer_ = std::make_unique<BackgroundThread>(
-      "memcd-lrumaint", [this] { return LruMaintainerPass(); }, kMaintainerMinSleep,
-      kMaintainerMaxSleep);
+      "memcd-lrumaint", [this] { return LruMaintainerPass(); },
+      std::chrono::microseconds(options_.lru_maintainer_min_sleep_us),
+      std::chrono::microseconds(options_.lru_maintainer_max_sleep_us));
   lru_maintainer_->Start();
 }
 
@@ -185,16 +185,23 @@ void Store::Impl::do_Fetch(Item* item, uint32_t hash) {
     return;
   }
   // Keep two LRU locks off the read path: the maintainer moves it.
-  BumpShard& shard = bump_shards_[BumpShardOfThisThread()];
-  std::lock_guard<std::mutex> lock(shard.mu);
-  if (shard.queue.size() >= kMaxQueuedBumps ||
-      item->refcount.load(std::memory_order_relaxed) >= kMaxReaderRefs) {
-    item->clear_flag(kItemActive);
-    lru_bumps_dropped_.fetch_add(1, std::memory_order_relaxed);
-    return;
+  {
+    BumpShard& shard = bump_shards_[BumpShardOfThisThread()];
+    std::lock_guard<std::mutex> lock(shard.mu);
+    if (shard.queue.size() >= kMaxQueuedBumps ||
+        item->refcount.load(std::memory_order_relaxed) >= kMaxReaderRefs) {
+      item->clear_flag(kItemActive);
+      lru_bumps_dropped_.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    item->refcount.fetch_add(1, std::memory_order_relaxed);
+    shard.queue.push_back(QueuedBump{item, hash});
   }
-  item->refcount.fetch_add(1, std::memory_order_relaxed);
-  shard.queue.push_back(QueuedBump{item, hash});
+  // The bump holds a reference: were the maintainer left in a long sleep
+  // (up to a second after an idle spell), items replaced or deleted
+  // meanwhile could not be freed, and a load of large values starting
+  // after a pause took tens of extra slab pages for them.
+  lru_maintainer_->WakeIfNapping();
 }
 
 size_t Store::Impl::BumpShardOfThisThread() {
@@ -224,7 +231,6 @@ int Store::Impl::ProcessBumps() {
   // up for long.
   constexpr size_t kRunMax = 64;
   const RelTime now = clock_->Now();
-  int moved = 0;
   // Flat since they were queued ("lru mode flat"): all of them take the
   // one-by-one path, for do_Bump's flat rules.
   const bool segmented = tuning_.segmented.load(std::memory_order_relaxed);
@@ -278,7 +284,6 @@ int Store::Impl::ProcessBumps() {
         SetSegment(item, kWarmLru);
         warm.do_LinkHead(item);
         ++warm.do_counters().moves_to_warm;
-        ++moved;
       }
       item->time.store(now, std::memory_order_relaxed);
     }
@@ -286,17 +291,15 @@ int Store::Impl::ProcessBumps() {
   for (const QueuedBump& bump : segmented ? slow : todo) {
     std::lock_guard<std::mutex> lock(locks_.ForHash(bump.hash));
     Item* const item = bump.item;
-    if (item->has_flag(kItemLinked)) {
-      moved += SegmentOf(*item) == kColdLru && item->has_flag(kItemActive);
-      do_Bump(item);
-    }
+    if (item->has_flag(kItemLinked)) do_Bump(item);
   }
   slow.clear();
   // Every bump's reference (slow ones too), without any lock held:
   // dropping the last one frees the item.
   for (const QueuedBump& bump : todo) Release(bump.item);
+  const int handled = static_cast<int>(todo.size());
   todo.clear();
-  return moved;
+  return handled;
 }
 
 int Store::Impl::PullSegmentTail(int cls, LruSegment segment,

@@ -378,5 +378,30 @@ TEST_F(StoreLruTest, MaintainerThreadMovesBumpsQueuedByEveryThread) {
   for (int i = 0; i < 10; ++i) EXPECT_EQ(GetValue(store_.get(), Key(i)), Value(i));
 }
 
+// After a pass that found nothing the maintainer sleeps, up to a second,
+// and the queued bumps hold their items: a read that queues one wakes it.
+// Its sleeps here are an hour, so only that wake-up can move the item.
+TEST_F(StoreLruTest, QueuedBumpWakesANappingMaintainer) {
+  StoreOptions o = Options();
+  o.lru_maintainer_thread = true;
+  o.lru_maintainer_min_sleep_us = o.lru_maintainer_max_sleep_us = 3600u * 1000 * 1000;
+  o.lru_segmented = false;  // flat: every item is linked into COLD
+  MakeStore(o);
+  Fill(0, 10);
+  store_->SetLruSegmented(true);
+  ASSERT_EQ(Segments(), (Counts{0, 0, 10, 0}));
+  for (int i = 0; i < 2000 && !store_->LruMaintainerNapping(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_TRUE(store_->LruMaintainerNapping());
+  ReadTwice(3, 4);  // FETCHED, then ACTIVE: queued for the maintainer
+  for (int i = 0; i < 2000 && Class().moves_to_warm == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_EQ(Class().moves_to_warm, 1u);
+  EXPECT_EQ(Segments(), (Counts{0, 1, 9, 0}));
+  EXPECT_EQ(Stats(*store_).lru_bumps_dropped, 0u);
+}
+
 }  // namespace
 }  // namespace memcd
