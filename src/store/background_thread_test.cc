@@ -9,31 +9,26 @@
 #include <chrono>
 #include <thread>
 
+#include "store/store_test_util.h"
+
 namespace memcd {
 namespace {
 
-constexpr std::chrono::microseconds kHour = std::chrono::hours(1);
+using testing_util::WaitFor;
 
-// Polls `done` for up to 10 s.
-template <typename Pred>
-bool Eventually(Pred done) {
-  for (int i = 0; i < 2000 && !done(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return done();
-}
+constexpr std::chrono::microseconds kHour = std::chrono::hours(1);
 
 TEST(BackgroundThreadTest, WakeIfNappingCutsTheSleepAfterAnIdlePass) {
   std::atomic<int> passes{0};
   BackgroundThread thread("bg-test", [&] { ++passes; return 0; }, kHour, kHour);
   thread.Start();
-  ASSERT_TRUE(Eventually([&] { return passes == 1 && thread.napping(); }));
+  ASSERT_TRUE(WaitFor([&] { return passes == 1 && thread.napping(); }));
   thread.WakeIfNapping();
-  ASSERT_TRUE(Eventually([&] { return passes == 2; }));
+  ASSERT_TRUE(WaitFor([&] { return passes == 2; }));
   // Napping again after the second idle pass; a second call wakes it again.
-  ASSERT_TRUE(Eventually([&] { return thread.napping(); }));
+  ASSERT_TRUE(WaitFor([&] { return thread.napping(); }));
   thread.WakeIfNapping();
-  EXPECT_TRUE(Eventually([&] { return passes == 3; }));
+  EXPECT_TRUE(WaitFor([&] { return passes == 3; }));
 }
 
 TEST(BackgroundThreadTest, WakeIfNappingLeavesABusyThreadAlone) {
@@ -41,13 +36,13 @@ TEST(BackgroundThreadTest, WakeIfNappingLeavesABusyThreadAlone) {
   // Every pass reports work: it sleeps the (hour-long) minimum, not napping.
   BackgroundThread thread("bg-test", [&] { return ++passes; }, kHour, kHour);
   thread.Start();
-  ASSERT_TRUE(Eventually([&] { return passes == 1; }));
+  ASSERT_TRUE(WaitFor([&] { return passes == 1; }));
   EXPECT_FALSE(thread.napping());
   thread.WakeIfNapping();
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   EXPECT_EQ(passes, 1);
   thread.Wake();  // Wake() itself always works
-  EXPECT_TRUE(Eventually([&] { return passes == 2; }));
+  EXPECT_TRUE(WaitFor([&] { return passes == 2; }));
 }
 
 }  // namespace

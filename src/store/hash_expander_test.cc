@@ -13,12 +13,12 @@
 
 #include "base/hash.h"
 #include "store/arena.h"
+#include "store/store_test_util.h"
 
 namespace memcd {
 namespace {
 
 using std::chrono::milliseconds;
-using std::chrono::steady_clock;
 
 class HashExpanderTest : public ::testing::Test {
  protected:
@@ -53,12 +53,7 @@ class HashExpanderTest : public ::testing::Test {
   // Polls `done` for up to 5 s.
   template <typename Pred>
   static bool WaitFor(Pred done) {
-    const auto deadline = steady_clock::now() + std::chrono::seconds(5);
-    while (!done()) {
-      if (steady_clock::now() > deadline) return false;
-      std::this_thread::sleep_for(milliseconds(1));
-    }
-    return true;
+    return testing_util::WaitFor(done, std::chrono::seconds(5));
   }
 
   Arena arena_;

@@ -46,13 +46,7 @@ class LruCrawlerTest : public ::testing::Test {
   // Spins (bounded) until `done` holds; for the tests with a second thread.
   template <typename Pred>
   static bool WaitFor(Pred done) {
-    const auto deadline =
-        std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (!done()) {
-      if (std::chrono::steady_clock::now() > deadline) return false;
-      std::this_thread::yield();
-    }
-    return true;
+    return testing_util::WaitFor(done, std::chrono::seconds(30));
   }
   // The id of the class holding `value_size`-byte values under short keys.
   int ClassOf(size_t value_size) {

@@ -18,6 +18,7 @@ namespace {
 using testing_util::GetValue;
 using testing_util::Put;
 using testing_util::Stats;
+using testing_util::WaitFor;
 
 // 42 + 6 + 1000 = 1048 bytes: the 1184-byte class, 55 chunks a 64 KiB page.
 constexpr int kCapacity = 2 * 55;
@@ -390,14 +391,9 @@ TEST_F(StoreLruTest, QueuedBumpWakesANappingMaintainer) {
   Fill(0, 10);
   store_->SetLruSegmented(true);
   ASSERT_EQ(Segments(), (Counts{0, 0, 10, 0}));
-  for (int i = 0; i < 2000 && !store_->LruMaintainerNapping(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  ASSERT_TRUE(store_->LruMaintainerNapping());
+  ASSERT_TRUE(WaitFor([&] { return store_->LruMaintainerNapping(); }));
   ReadTwice(3, 4);  // FETCHED, then ACTIVE: queued for the maintainer
-  for (int i = 0; i < 2000 && Class().moves_to_warm == 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
+  WaitFor([&] { return Class().moves_to_warm != 0; });
   EXPECT_EQ(Class().moves_to_warm, 1u);
   EXPECT_EQ(Segments(), (Counts{0, 1, 9, 0}));
   EXPECT_EQ(Stats(*store_).lru_bumps_dropped, 0u);

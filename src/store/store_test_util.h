@@ -2,10 +2,12 @@
 #ifndef MEMCD_STORE_STORE_TEST_UTIL_H_
 #define MEMCD_STORE_STORE_TEST_UTIL_H_
 
+#include <chrono>
 #include <cstdint>
 #include <cstring>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "store/store.h"
@@ -50,6 +52,18 @@ uint64_t SumOverClasses(const Store& store, Fields... fields) {
   uint64_t sum = 0;
   for (const SlabClassStats& c : classes) sum += (0 + ... + (c.*fields));
   return sum;
+}
+
+// Polls `done` every millisecond until it holds or `timeout` has passed;
+// for tests that wait on another thread. True when it held.
+template <typename Pred>
+bool WaitFor(Pred done, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return true;
 }
 
 inline uint64_t UsedChunks(const Store& store) {
