@@ -2,7 +2,8 @@
 // chunk (slab_chunk_max) is a "chunked" item: an ordinary item header with
 // kItemChunked set, whose value bytes hold a ChunkedValue naming a chain of
 // ValueChunks. Full chunks come from the largest class; the last one from
-// the smallest class that holds what is left. The item is linked in the
+// the smallest class that holds what is left, or from the largest when that
+// class has no memory and nothing to evict. The item is linked in the
 // largest class's LRU (its slab_class), so evicting for big chunks can free
 // big items; its own chunk's class is kept in the ChunkedValue.
 // Internal to src/store (and item_ref.cc).

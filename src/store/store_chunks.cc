@@ -51,11 +51,18 @@ bool Store::Impl::AttachChunks(Item* item, uint32_t hash,
   size_t left = value_length;
   while (left > 0) {
     const size_t length = std::min(left, full);
-    const int cls = length == full
-                        ? largest
-                        : slabs_.ClassFor(length + sizeof(ValueChunk));
+    int cls = length == full ? largest
+                             : slabs_.ClassFor(length + sizeof(ValueChunk));
     DCHECK_NE(cls, 0);
     void* memory = AllocChunk(cls, held_stripe, /*for_item=*/false);
+    if (memory == nullptr && cls != largest) {
+      // The last piece's class may hold nothing to evict: its chunks are
+      // other big values' last pieces, which are in no LRU. A full-size
+      // chunk, for which chunked items are evicted, wastes the difference
+      // but stores the value (memcached falls back the same way).
+      cls = largest;
+      memory = AllocChunk(cls, held_stripe, /*for_item=*/false);
+    }
     if (memory == nullptr) {
       for (ValueChunk* c = first; c != nullptr;) {
         ValueChunk* next = c->next;

@@ -296,6 +296,80 @@ TEST_F(StoreChunksTest, AnAllocationThatCannotCompleteLeaksNothing) {
   EXPECT_TRUE(ha.CopyValue() == Pattern(n, 1));
 }
 
+// Three chunked items whose last pieces fill the one page of their class
+// (315,872-byte chunks, 3 a page) in a 4-page store: a page of headers, two
+// of full chunks (one chunk left), one of last pieces. Nothing in that
+// class's LRU can be evicted for another piece or an item of its size.
+class StoreChunksFullClassTest : public StoreChunksTest {
+ protected:
+  static constexpr size_t kPiece = 300 * kKiB;  // class 37 with its head
+  static constexpr size_t kValue = kChunkData + kPiece;
+
+  void SetUp() override {
+    MakeStore(4, 2 * kMiB);
+    for (uint32_t i = 0; i < 3; ++i) {
+      ASSERT_EQ(Put(store_.get(), "c" + std::to_string(i), Pattern(kValue, i)),
+                StoreResult::kStored)
+          << i;
+    }
+    ASSERT_EQ(Stats(*store_).total_malloced, 4 * kMiB);
+    ASSERT_EQ(LargestClass(*store_).used_chunks, 3u);
+  }
+};
+
+TEST_F(StoreChunksFullClassTest, ALastPieceFallsBackToAFullSizeChunk) {
+  // The free full chunk takes c3's first piece; its last piece has no room
+  // in its class and evicts the oldest chunked item for a full-size chunk.
+  ASSERT_EQ(Put(store_.get(), "c3", Pattern(kValue, 3)), StoreResult::kStored);
+  EXPECT_TRUE(GetValue(store_.get(), "c3") == Pattern(kValue, 3));
+  EXPECT_EQ(GetValue(store_.get(), "c0"), "<miss>");
+  EXPECT_TRUE(GetValue(store_.get(), "c1") == Pattern(kValue, 1));
+  const StoreStats s = Stats(*store_);
+  EXPECT_EQ(s.evictions, 1u);
+  EXPECT_EQ(s.outofmemory, 0u);
+  EXPECT_EQ(s.total_malloced, 4 * kMiB);
+  // Freed as one: c0's last piece went back to its own class.
+  ASSERT_TRUE(store_->Delete("c3"));
+  ASSERT_EQ(Put(store_.get(), "c4", Pattern(kValue, 4)), StoreResult::kStored);
+  EXPECT_TRUE(GetValue(store_.get(), "c4") == Pattern(kValue, 4));
+  EXPECT_EQ(Stats(*store_).evictions, 1u);
+}
+
+TEST_F(StoreChunksFullClassTest, ABigItemFallsBackToTheLargestClass) {
+  const size_t n = kPiece;  // an ordinary item of the same class
+  ASSERT_EQ(Put(store_.get(), "o", Pattern(n, 9)), StoreResult::kStored);
+  EXPECT_TRUE(GetValue(store_.get(), "o") == Pattern(n, 9));
+  EXPECT_EQ(LargestClass(*store_).used_chunks, 4u);
+  const StoreStats s = Stats(*store_);
+  EXPECT_EQ(s.evictions, 0u);
+  EXPECT_EQ(s.outofmemory, 0u);
+  // The next one evicts the oldest item of the largest class, c0, for its
+  // full chunk; c0's last piece is freed with it.
+  ASSERT_EQ(Put(store_.get(), "p", Pattern(n, 10)), StoreResult::kStored);
+  EXPECT_EQ(GetValue(store_.get(), "c0"), "<miss>");
+  EXPECT_EQ(Stats(*store_).evictions, 1u);
+  EXPECT_EQ(Stats(*store_).total_malloced, 4 * kMiB);
+  // Both are freed to the largest class, which they came from.
+  ASSERT_TRUE(store_->Delete("o"));
+  ASSERT_TRUE(store_->Delete("p"));
+  EXPECT_EQ(LargestClass(*store_).used_chunks, 2u);
+  EXPECT_TRUE(GetValue(store_.get(), "c2") == Pattern(kValue, 2));
+}
+
+TEST_F(StoreChunksFullClassTest, ASmallerItemIsRefusedRatherThanEvictBig) {
+  // Smaller than a quarter of a full chunk and no page for its class: a
+  // refusal, as memcached's, not a 512 KiB eviction for it.
+  AllocResult alloc;
+  EXPECT_EQ(Put(store_.get(), "s", Pattern(100 * kKiB, 1), StoreMode::kSet, 0,
+                0, 0, nullptr, &alloc),
+            StoreResult::kNoMemory);
+  EXPECT_EQ(alloc, AllocResult::kNoMemory);
+  const StoreStats s = Stats(*store_);
+  EXPECT_EQ(s.outofmemory, 1u);
+  EXPECT_EQ(s.evictions, 0u);
+  EXPECT_TRUE(GetValue(store_.get(), "c0") == Pattern(kValue, 0));
+}
+
 struct ChunkOptionCase {
   const char* name;
   size_t item_size_max;

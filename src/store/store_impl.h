@@ -183,6 +183,9 @@ class Store::Impl {
   // Reuses an expired, flushed or (when allowed) the least recently used item
   // of class `cls`, unlinked and holding one reference, or nullptr.
   Item* PullTail(int cls, size_t held_stripe);
+  // An item of class `cls` (the largest for a chunked one) was refused for
+  // want of memory: memcached's per-class outofmemory.
+  void CountOutOfMemory(int cls);
 
   // --- store_chunks.cc: large items (store/chunked_item.h) ---
   // A chunk of class `cls`, evicting by PullTail's rules when no chunk is

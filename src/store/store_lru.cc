@@ -535,10 +535,13 @@ Item* Store::Impl::PullTail(int cls, size_t held_stripe) {
     }
     if (pulled <= 0) PullSegmentTail(cls, kHotLru, 0, 0, held_stripe, nullptr, 1);
   }
+  return nullptr;
+}
+
+void Store::Impl::CountOutOfMemory(int cls) {
   LruList& list = lru(cls, kColdLru);
   std::lock_guard<std::mutex> lock(list.mutex());
   ++list.do_counters().outofmemory;
-  return nullptr;
 }
 
 int Store::Impl::Juggle(int cls) {
@@ -718,7 +721,6 @@ Item* Store::Impl::PullTailFlat(int cls, size_t held_stripe) {
     do_DropLink(item);
     return item;  // our claim passes to the caller
   }
-  ++counters.outofmemory;
   return nullptr;
 }
 

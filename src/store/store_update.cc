@@ -22,6 +22,10 @@ void CopyValue(const Item* src, ValueWriter* dst) {
   while (reader.Next(&piece)) dst->Write(piece.data(), piece.size());
 }
 
+// Items of at least chunk_max / this many bytes may fall back to a chunk of
+// the largest class when their own class has no memory (see NewItem).
+constexpr size_t kLargestFallbackShare = 4;
+
 }  // namespace
 
 Item* Store::Impl::NewItem(std::string_view key, uint32_t client_flags,
@@ -36,11 +40,24 @@ Item* Store::Impl::NewItem(std::string_view key, uint32_t client_flags,
   }
   // Past the largest chunk the value goes to a chain (chunked_item.h).
   const bool chunked = total > slabs_.chunk_max();
-  const int cls = slabs_.ClassFor(
+  int cls = slabs_.ClassFor(
       chunked ? HeaderChunkBytes(options_.use_cas, key.size()) : total);
   DCHECK_NE(cls, 0);
   void* chunk = AllocChunk(cls, held_stripe, /*for_item=*/true);
+  const int own_class = cls;
+  const int largest = slabs_.num_classes();
+  if (chunk == nullptr && !chunked && cls != largest &&
+      slabs_.chunk_size(cls) >= slabs_.chunk_max() / kLargestFallbackShare) {
+    // A big class can be all other values' last chunks, which are in no
+    // LRU, and then has nothing to evict; a largest chunk (whose LRU holds
+    // the chunked items) stores the item rather than refuse it. Smaller
+    // items do not take it: evicting up to chunk_max bytes for them costs
+    // more than a refusal.
+    cls = largest;
+    chunk = AllocChunk(cls, held_stripe, /*for_item=*/true);
+  }
   if (chunk == nullptr) {
+    CountOutOfMemory(chunked ? largest : own_class);
     *result = AllocResult::kNoMemory;
     return nullptr;
   }
@@ -58,8 +75,7 @@ Item* Store::Impl::NewItem(std::string_view key, uint32_t client_flags,
                         (chunked ? kItemChunked : 0),
                     std::memory_order_relaxed);
   // A chunked item lives in the largest class's LRU, where its data is.
-  item->slab_class =
-      static_cast<uint8_t>(chunked ? slabs_.num_classes() : cls);
+  item->slab_class = static_cast<uint8_t>(chunked ? largest : cls);
   item->key_length = static_cast<uint8_t>(key.size());
   item->set_cas(0);
   std::memcpy(item->key_data(), key.data(), key.size());
@@ -69,6 +85,7 @@ Item* Store::Impl::NewItem(std::string_view key, uint32_t client_flags,
     item->clear_flag(kItemChunked);
     item->slab_class = static_cast<uint8_t>(cls);
     Release(item);
+    CountOutOfMemory(largest);
     *result = AllocResult::kNoMemory;
     return nullptr;
   }
