@@ -327,6 +327,48 @@ TEST_F(SlabMoverTest, AutomoveFeedsAStarvingClass) {
   EXPECT_EQ(store_->RunSlabAutomovePass(), 0);
 }
 
+TEST_F(SlabMoverTest, AutomoveFeedsARefusingClassBeforeAnEvictingOne) {
+  // Flat LRU: every item is in COLD, whose tail ages automove compares.
+  store_->SetLruSegmented(false);
+  // Three pages of old 1000-byte items, one of newer 2000-byte ones.
+  for (int i = 0; i < 3 * kPerPage; ++i) {
+    ASSERT_EQ(Put(store_.get(), Key(i), Value(i)), StoreResult::kStored);
+  }
+  clock_.Advance(100);
+  const int mid = ClassOf(2000);
+  const int per_mid = static_cast<int>(Class(mid).chunks_per_page);
+  for (int i = 0; i < per_mid; ++i) {
+    ASSERT_EQ(Put(store_.get(), "m" + std::to_string(i), Value(i, 2000)),
+              StoreResult::kStored);
+  }
+  ASSERT_EQ(Stats(*store_).total_malloced, uint64_t{kPages} * (64 << 10));
+  EXPECT_EQ(store_->RunSlabAutomovePass(), 0);  // baseline
+  // The 2000-byte class evicts ten times; the 100-byte one, with no page,
+  // refuses once.
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_EQ(Put(store_.get(), "n" + std::to_string(i), Value(i, 2000)),
+              StoreResult::kStored);
+  }
+  const int small = ClassOf(100);
+  EXPECT_EQ(Put(store_.get(), "s000", Value(0, 100)), StoreResult::kNoMemory);
+  EXPECT_EQ(Class(mid).evicted, 10u);
+  EXPECT_EQ(Class(small).outofmemory, 1u);
+  clock_.Advance(1);
+  EXPECT_EQ(store_->RunSlabAutomovePass(), 1);
+  RunMove();
+  EXPECT_EQ(Class(small).total_pages, 1u);
+  EXPECT_EQ(Class(mid).total_pages, 1u);
+  EXPECT_EQ(Class(ClassOf(1000)).total_pages, 2u);
+  EXPECT_EQ(Put(store_.get(), "s000", Value(0, 100)), StoreResult::kStored);
+  // Then the evicting class, from the oldest items, a second later.
+  clock_.Advance(1);
+  ASSERT_EQ(Put(store_.get(), "n10", Value(10, 2000)), StoreResult::kStored);
+  EXPECT_EQ(store_->RunSlabAutomovePass(), 1);
+  RunMove();
+  EXPECT_EQ(Class(mid).total_pages, 2u);
+  EXPECT_EQ(Class(ClassOf(1000)).total_pages, 1u);
+}
+
 TEST_F(SlabMoverTest, AutomoveTakesFreeChunksBeforeOldItems) {
   // Two pages of old 1000-byte items, then two pages of 2000-byte items
   // that are deleted again: that class holds two empty pages.

@@ -347,6 +347,9 @@ class Store::Impl {
   // pass, and when the class last had one. Guarded by mover_mu_.
   std::vector<uint64_t> automove_evictions_;
   std::vector<RelTime> automove_evicted_at_;
+  // The same for outofmemory alone: refused stores.
+  std::vector<uint64_t> automove_refusals_;
+  std::vector<RelTime> automove_refused_at_;
   std::atomic<int> automove_{1};  // relaxed knobs, like LruTuning
   std::atomic<double> automove_ratio_{0.8};
   std::atomic<bool> move_active_{false};  // slab_reassign_running; relaxed

@@ -60,6 +60,8 @@ void Store::Impl::StartSlabMover() {
                         std::memory_order_relaxed);
   automove_evictions_.assign(slabs_.num_classes() + 1, 0);
   automove_evicted_at_.assign(slabs_.num_classes() + 1, 0);
+  automove_refusals_.assign(slabs_.num_classes() + 1, 0);
+  automove_refused_at_.assign(slabs_.num_classes() + 1, 0);
   if (!options_.slab_reassign || !options_.slab_mover_thread) return;
   slab_mover_ = std::make_unique<BackgroundThread>(
       "memcd-slabmove", [this] {
@@ -356,6 +358,7 @@ int Store::Impl::do_AutomoveDecision() {
     uint64_t perslab = 0;
     uint64_t age = 0;
     uint64_t fresh_evictions = 0;
+    uint64_t fresh_refusals = 0;
   };
   std::vector<ClassView> view(n + 1);
   for (int cls = 1; cls <= n; ++cls) {
@@ -371,6 +374,9 @@ int Store::Impl::do_AutomoveDecision() {
     v.fresh_evictions = evictions - automove_evictions_[cls];
     if (v.fresh_evictions > 0) automove_evicted_at_[cls] = now;
     automove_evictions_[cls] = evictions;
+    v.fresh_refusals = s.outofmemory - automove_refusals_[cls];
+    if (v.fresh_refusals > 0) automove_refused_at_[cls] = now;
+    automove_refusals_[cls] = s.outofmemory;
   }
   // The first pass only takes the counters' baseline; one per second.
   if (automove_last_ == 0 || automove_last_ == now || level == 0) {
@@ -378,14 +384,22 @@ int Store::Impl::do_AutomoveDecision() {
     return 0;
   }
   automove_last_ = now;
-  // The destination: the class that evicted most lately, among those that
-  // evicted (or ran out of memory) in the last few seconds.
+  const auto lately = [now](RelTime at) {
+    return at != 0 && now - at <= kStarvingSeconds;
+  };
+  // The destination: the class that refused most stores lately, among those
+  // that refused any in the last few seconds (a class that only evicts
+  // still stores); else the one that evicted most lately.
   int dst = 0;
   for (int cls = 1; cls <= n; ++cls) {
-    if (automove_evicted_at_[cls] == 0 ||
-        now - automove_evicted_at_[cls] > kStarvingSeconds) {
-      continue;
+    if (lately(automove_refused_at_[cls]) &&
+        (dst == 0 || view[cls].fresh_refusals > view[dst].fresh_refusals)) {
+      dst = cls;
     }
+  }
+  const bool refusing = dst != 0;
+  for (int cls = 1; !refusing && cls <= n; ++cls) {
+    if (!lately(automove_evicted_at_[cls])) continue;
     if (dst == 0 || view[cls].fresh_evictions > view[dst].fresh_evictions) {
       dst = cls;
     }
@@ -408,8 +422,7 @@ int Store::Impl::do_AutomoveDecision() {
     int oldest = 0;
     for (int cls = 1; cls <= n; ++cls) {
       if (cls == dst || view[cls].pages < 2) continue;
-      if (automove_evicted_at_[cls] != 0 &&
-          now - automove_evicted_at_[cls] <= kStarvingSeconds &&
+      if (lately(automove_evicted_at_[cls]) &&
           view[cls].pages <= view[dst].pages) {
         continue;  // starving too, and no richer than dst
       }
@@ -429,6 +442,7 @@ int Store::Impl::do_AutomoveDecision() {
   move_active_.store(true, std::memory_order_relaxed);
   // Until it has evicted again, the destination waits for this page.
   automove_evicted_at_[dst] = 0;
+  automove_refused_at_[dst] = 0;
   return 1;
 }
 
